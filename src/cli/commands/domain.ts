@@ -1,0 +1,50 @@
+import { Command } from 'commander';
+
+import { dnsRecordsFor, formatZoneLine } from '../../directory/dns-records.ts';
+import { addDomain, listDomains, removeDomain } from '../../directory/domains.ts';
+import { printJson, printTable, withCommonOptions, withStore, type CommonOptions } from '../context.ts';
+
+export function domainCommand(): Command {
+  const domain = new Command('domain').description('mail domains this server receives for');
+  withCommonOptions(domain.command('add <domain>').description('add a domain and generate its DKIM key'))
+    .option('--tenant <name>', 'organisation that owns it (default: the default one)')
+    .action((name: string, options: CommonOptions & { tenant?: string }) =>
+      withStore(options, async (store, config) => {
+        const added = await addDomain(store.db, name, { tenant: options.tenant });
+        process.stdout.write(`added domain ${added.name}; publish its DNS records (petrel dns ${added.name}):\n`);
+        for (const record of await dnsRecordsFor(store.db, added.name, config)) process.stdout.write(`${formatZoneLine(record)}\n`);
+      }),
+    );
+  withCommonOptions(domain.command('list').description('list domains'))
+    .option('--json', 'JSON output')
+    .action((options: CommonOptions) =>
+      withStore(options, async (store) => {
+        const domains = await listDomains(store.db);
+        if (options.json) return printJson(domains);
+        printTable(['DOMAIN', 'TENANT', 'ADDRESSES', 'CATCH-ALL'], domains.map((d) => [d.name, d.tenant, d.addresses, d.catchAll ?? '-']));
+      }),
+    );
+  withCommonOptions(domain.command('remove <domain>').description('remove a domain'))
+    .option('--force', 'also remove its users, aliases and their mail')
+    .action((name: string, options: CommonOptions & { force?: boolean }) =>
+      withStore(options, async (store) => {
+        await removeDomain(store.db, name, { force: options.force });
+        process.stdout.write(`removed domain ${name}\n`);
+      }),
+    );
+  return domain;
+}
+
+export function dnsCommand(): Command {
+  return withCommonOptions(new Command('dns').argument('<domain>').description('DNS records to publish for a domain (MX, SPF, DKIM, DMARC, autoconfig, SRV)'))
+    .option('--json', 'JSON output')
+    .option('--hostname <name>', 'this server\'s public host name (default: from the configuration)')
+    .action((name: string, options: CommonOptions & { hostname?: string }) =>
+      withStore(options, async (store, config) => {
+        if (options.hostname) config.hostname = options.hostname;
+        const records = await dnsRecordsFor(store.db, name, config);
+        if (options.json) return printJson(records);
+        for (const record of records) process.stdout.write(`; ${record.purpose}\n${formatZoneLine(record)}\n`);
+      }),
+    );
+}

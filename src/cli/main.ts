@@ -1,0 +1,43 @@
+import { Command, CommanderError } from 'commander';
+
+import { ConfigError } from '../config/config.ts';
+import { DirectoryError } from '../directory/errors.ts';
+import { MailError } from '../mail/errors.ts';
+import { domainCommand, dnsCommand } from './commands/domain.ts';
+import { mailCommand } from './commands/mail.ts';
+import { queueCommand } from './commands/queue.ts';
+import { serveCommand } from './commands/serve.ts';
+import { aliasCommand, userCommand } from './commands/user.ts';
+
+const program = new Command('petrel')
+  .description('Petrel mail and collaboration server')
+  .version('0.1.0')
+  .exitOverride()
+  .addCommand(serveCommand())
+  .addCommand(domainCommand())
+  .addCommand(userCommand())
+  .addCommand(aliasCommand())
+  .addCommand(dnsCommand())
+  .addCommand(queueCommand())
+  .addCommand(mailCommand());
+
+for (const command of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) command.exitOverride();
+
+/** Expected failures are one line and exit 1; only a bug shows a stack, and only with PETREL_DEBUG. */
+function report(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode;
+  if (err instanceof DirectoryError || err instanceof MailError || err instanceof ConfigError) {
+    process.stderr.write(`petrel: ${err.message}\n`);
+    return 1;
+  }
+  const error = err as NodeJS.ErrnoException;
+  process.stderr.write(`petrel: ${error.code === 'EADDRINUSE' ? `a port is already in use: ${error.message}` : error.message}\n`);
+  if (process.env.PETREL_DEBUG) process.stderr.write(`${error.stack}\n`);
+  return 1;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = report(err);
+}

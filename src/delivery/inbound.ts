@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { authenticate as checkAuthentication } from 'mailauth';
+import type { Kysely } from 'kysely';
+
+import { resolveRecipient, type LocalRecipient } from '../directory/recipients.ts';
+import type { DeliveredEntry, DeliveryTarget } from '../mail/deliver.ts';
+import { MailError } from '../mail/errors.ts';
+import type { MailStore } from '../mail/mail-store.ts';
+import { findMailbox } from '../mail/mailboxes.ts';
+import type { PreparedMessage } from '../mail/prepared-message.ts';
+import type { Database } from '../store/schema.ts';
+import type { MailResolver } from './dns-resolver.ts';
+import { protocolKeyword, receivedHeader } from './trace-headers.ts';
+
+/** What the receiving session knows about where a message came from. */
+export interface InboundEnvelope {
+  mailFrom: string;
+  remoteAddress: string;
+  remoteHostname?: string;
+  helo: string;
+  secure: boolean;
+  authenticated: boolean;
+  protocol: 'SMTP' | 'LMTP';
+  /** Declared SIZE from MAIL FROM, to refuse early for a full mailbox. */
+  declaredSize?: number;
+}
+
+export class DeliveryRefused extends Error {
+  constructor(
+    readonly code: number,
+    readonly enhanced: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface InboundOptions {
+  hostname: string;
+  verify: boolean;
+  resolver: MailResolver;
+}
+
+export function newQueueId(): string {
+  return randomBytes(8).toString('hex').toUpperCase();
+}
+
+/**
+ * The inbound pipeline (DESIGN.md, "Inbound"): recipient checks at RCPT, authentication checks
+ * (SPF, DKIM, DMARC, ARC) on the data, trace headers, then one commit into every recipient's
+ * INBOX. Used by the MX and LMTP listeners and, without the checks, for local copies of
+ * submissions and bounces.
+ */
+export class InboundDelivery {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly mail: MailStore,
+    private readonly options: InboundOptions,
+  ) {}
+
+  /** RCPT time: who gets it, or why not (unknown user 550 5.1.1, relay 554 5.7.1, full mailbox 452 4.2.2). */
+  async checkRecipient(address: string, envelope: Pick<InboundEnvelope, 'declaredSize'>): Promise<LocalRecipient> {
+    const resolution = await resolveRecipient(this.db, address);
+    if (resolution === null) throw new DeliveryRefused(554, '5.7.1', `relaying to <${address}> denied`);
+    if (resolution === false) throw new DeliveryRefused(550, '5.1.1', `<${address}>: no such user here`);
+    if (resolution.quotaBytes > 0) {
+      const incoming = envelope.declaredSize ?? 0;
+      if (resolution.usedBytes + incoming > resolution.quotaBytes || resolution.usedBytes >= resolution.quotaBytes) {
+        throw new DeliveryRefused(452, '4.2.2', `<${address}>: mailbox full`);
+      }
+    }
+    return resolution;
+  }
+
+  /**
+   * DATA time. Runs the authentication checks, refuses what DMARC says to reject, then stores the
+   * message for all recipients in one commit. Resolves only once the commit is durable.
+   */
+  async receive(raw: Buffer, envelope: InboundEnvelope, recipients: LocalRecipient[]): Promise<DeliveredEntry[]> {
+    const id = newQueueId();
+    let prefix = receivedHeader({
+      helo: envelope.helo,
+      remoteAddress: envelope.remoteAddress,
+      remoteHostname: envelope.remoteHostname,
+      byHost: this.options.hostname,
+      protocol: protocolKeyword(envelope.protocol, envelope.secure, envelope.authenticated),
+      id,
+      recipient: recipients.length === 1 ? recipients[0].address : undefined,
+    });
+    if (this.options.verify && !envelope.authenticated) {
+      const result = await checkAuthentication(raw, {
+        ip: envelope.remoteAddress,
+        helo: envelope.helo,
+        sender: envelope.mailFrom,
+        mta: this.options.hostname,
+        resolver: this.options.resolver.mailauthResolver,
+        disableBimi: true,
+      });
+      // RFC 7489 §6.6.2: honour p=reject (mailauth reports the policy that applies, pct included).
+      if (result.dmarc && result.dmarc.status.result === 'fail' && result.dmarc.policy === 'reject') {
+        throw new DeliveryRefused(550, '5.7.1', `message rejected by the DMARC policy of ${result.dmarc.domain}`);
+      }
+      prefix = result.headers + prefix;
+    }
+    const message = Buffer.concat([Buffer.from(`Return-Path: <${envelope.mailFrom}>\r\n${prefix}`, 'utf8'), raw]);
+    return this.store(message, recipients);
+  }
+
+  /** Stores an already-trusted message (a local submission, a bounce) in the recipients' INBOXes. */
+  async store(message: Buffer, recipients: LocalRecipient[]): Promise<DeliveredEntry[]> {
+    return this.storePrepared(await this.mail.prepare(message), recipients);
+  }
+
+  async storePrepared(
+    prepared: PreparedMessage,
+    recipients: LocalRecipient[],
+    extra: { targets?: DeliveryTarget[]; alsoWrite?: (trx: Kysely<Database>) => Promise<void> } = {},
+  ): Promise<DeliveredEntry[]> {
+    const targets: DeliveryTarget[] = [...(extra.targets ?? [])];
+    for (const recipient of recipients) {
+      const inbox = await findMailbox(this.db, recipient.principalId, 'INBOX');
+      targets.push({ accountId: recipient.principalId, mailboxId: inbox.id });
+    }
+    try {
+      return await this.mail.deliver({ message: prepared, targets, alsoWrite: extra.alsoWrite });
+    } catch (err) {
+      if (err instanceof MailError && err.code === 'over_quota') throw new DeliveryRefused(452, '4.2.2', 'mailbox full');
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely';
+
+import { resolveRecipient, type LocalRecipient } from '../directory/recipients.ts';
+import type { DeliveryTarget } from '../mail/deliver.ts';
+import type { MailStore } from '../mail/mail-store.ts';
+import type { Database } from '../store/schema.ts';
+import { DeliveryRefused, type InboundDelivery } from './inbound.ts';
+import { enqueue, type QueuedRecipient } from './outbound-queue.ts';
+
+export interface OutgoingMessage {
+  sender: string;
+  recipients: QueuedRecipient[];
+  raw: Buffer;
+  /** Further mailboxes that get a copy in the same commit (the sender's Sent). */
+  copies?: DeliveryTarget[];
+  envelopeId?: string | null;
+  ret?: 'FULL' | 'HDRS' | null;
+  principalId?: number | null;
+  tenantId?: number | null;
+}
+
+/**
+ * Sends a message we originate (a submission, a bounce) to its recipients: local ones straight
+ * into their INBOX, the rest onto the outbound queue, all in one commit, so that a crash either
+ * leaves everything to do or nothing.
+ */
+export class MessageRouter {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly mail: MailStore,
+    private readonly inbound: InboundDelivery,
+    private readonly options: { expireAfterMs: number; onQueued: () => void },
+  ) {}
+
+  /** Splits recipients into ours and others'; an unknown address in one of our domains is refused. */
+  async split(recipients: QueuedRecipient[]): Promise<{ local: LocalRecipient[]; remote: QueuedRecipient[] }> {
+    const local: LocalRecipient[] = [];
+    const remote: QueuedRecipient[] = [];
+    for (const recipient of recipients) {
+      const resolution = await resolveRecipient(this.db, recipient.address);
+      if (resolution === null) remote.push(recipient);
+      else if (resolution === false) throw new DeliveryRefused(550, '5.1.1', `<${recipient.address}>: no such user here`);
+      else if (!local.some((l) => l.principalId === resolution.principalId)) local.push(resolution);
+    }
+    return { local, remote };
+  }
+
+  async route(message: OutgoingMessage): Promise<{ local: number; remote: number }> {
+    const { local, remote } = await this.split(message.recipients);
+    const queueRemote =
+      remote.length === 0
+        ? undefined
+        : async (trx: Kysely<Database>, hash: string) => {
+            await enqueue(trx, this.mail.store.blobs, {
+              sender: message.sender,
+              recipients: remote,
+              hash,
+              raw: message.raw,
+              envelopeId: message.envelopeId,
+              ret: message.ret,
+              principalId: message.principalId,
+              tenantId: message.tenantId,
+              expireAfterMs: this.options.expireAfterMs,
+            });
+          };
+    const copies = message.copies ?? [];
+    if (local.length > 0 || copies.length > 0) {
+      const prepared = await this.mail.prepare(message.raw);
+      await this.inbound.storePrepared(prepared, local, { targets: copies, alsoWrite: queueRemote && ((trx) => queueRemote(trx, prepared.hash)) });
+    } else if (queueRemote) {
+      const prepared = await this.mail.prepare(message.raw);
+      await this.db.transaction().execute((trx) => queueRemote(trx, prepared.hash));
+    }
+    if (remote.length > 0) this.options.onQueued();
+    return { local: local.length, remote: remote.length };
+  }
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { dkimSign } from 'mailauth';
+import type { Kysely } from 'kysely';
+
+import { activeDkimKey } from '../directory/dkim-keys.ts';
+import { addressesOf } from '../directory/recipients.ts';
+import { FLAG_SEEN } from '../mail/flags.ts';
+import { findSpecialUse } from '../mail/mailboxes.ts';
+import { parseMessage } from '../mail/mime/index.ts';
+import type { Database, Principal } from '../store/schema.ts';
+import { DeliveryRefused } from './inbound.ts';
+import type { QueuedRecipient } from './outbound-queue.ts';
+import type { MessageRouter } from './router.ts';
+import { rfc5322Date } from './trace-headers.ts';
+
+export interface SubmissionEnvelope {
+  mailFrom: string;
+  recipients: QueuedRecipient[];
+  envelopeId?: string | null;
+  ret?: 'FULL' | 'HDRS' | null;
+}
+
+/**
+ * Mail from our own users (DESIGN.md, "Submission"): only from their own addresses, completed
+ * with Date and Message-ID where the client left them out (RFC 6409 §8), DKIM-signed with the
+ * domain's key, delivered or queued, and copied to the sender's Sent.
+ */
+export class SubmissionService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly router: MessageRouter,
+    private readonly hostname: string,
+  ) {}
+
+  /** MAIL FROM time: the envelope sender must be one of the user's own addresses. */
+  async checkSender(principal: Principal, mailFrom: string): Promise<void> {
+    const own = await addressesOf(this.db, principal.id);
+    if (!own.includes(mailFrom.toLowerCase())) {
+      throw new DeliveryRefused(553, '5.7.1', `<${mailFrom}>: you may only send from your own addresses`);
+    }
+  }
+
+  async submit(principal: Principal, envelope: SubmissionEnvelope, raw: Buffer): Promise<void> {
+    await this.checkSender(principal, envelope.mailFrom);
+    const parsed = parseMessage(raw);
+    const own = await addressesOf(this.db, principal.id);
+    const fromAddresses = parsed.envelope.from.map((a) => a.address.toLowerCase());
+    if (fromAddresses.length === 0 || fromAddresses.some((a) => !own.includes(a))) {
+      throw new DeliveryRefused(550, '5.7.1', `the From header must be one of your own addresses (${own.join(', ')})`);
+    }
+    let added = '';
+    if (!parsed.headers.some((h) => h.name.toLowerCase() === 'date')) added += `Date: ${rfc5322Date(new Date())}\r\n`;
+    if (!parsed.headers.some((h) => h.name.toLowerCase() === 'message-id')) added += `Message-ID: <${randomUUID()}@${this.hostname}>\r\n`;
+    let message = added ? Buffer.concat([Buffer.from(added), raw]) : raw;
+
+    const fromDomain = fromAddresses[0].slice(fromAddresses[0].lastIndexOf('@') + 1);
+    const domain = await this.db.selectFrom('domains').select('id').where('name', '=', fromDomain).executeTakeFirst();
+    const key = domain ? await activeDkimKey(this.db, domain.id) : null;
+    if (key) {
+      const signed = await dkimSign(message, { signingDomain: fromDomain, selector: key.selector, privateKey: key.privateKey, canonicalization: 'relaxed/relaxed' });
+      if (signed.errors.length > 0) throw new Error(`DKIM signing failed: ${signed.errors[0].message}`);
+      message = Buffer.concat([Buffer.from(signed.signatures), message]);
+    }
+
+    const sent = await findSpecialUse(this.db, principal.id, '\\Sent');
+    await this.router.route({
+      sender: envelope.mailFrom,
+      recipients: envelope.recipients,
+      raw: message,
+      copies: sent ? [{ accountId: principal.id, mailboxId: sent.id, flags: FLAG_SEEN }] : [],
+      envelopeId: envelope.envelopeId,
+      ret: envelope.ret,
+      principalId: principal.id,
+      tenantId: principal.tenant_id,
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import type { Kysely } from 'kysely';
+
+import type { Database } from '../store/schema.ts';
+import { findDomain } from './domains.ts';
+import { DirectoryError } from './errors.ts';
+import { normalizeAddress } from './names.ts';
+import { findUser } from './users.ts';
+
+/** Another address for an existing principal; mail to it lands in that principal's mailbox. */
+export async function addAlias(db: Kysely<Database>, alias: string, target: string): Promise<void> {
+  const { address, domain: domainName } = normalizeAddress(alias);
+  const domain = await findDomain(db, domainName);
+  const principal = await findUser(db, target);
+  if (principal.tenant_id !== domain.tenant_id) {
+    throw new DirectoryError('invalid', `${address} and ${target} belong to different organisations`, 'target');
+  }
+  const taken = await db.selectFrom('addresses').select('address').where('address', '=', address).executeTakeFirst();
+  if (taken) throw new DirectoryError('conflict', `address ${address} is already in use`, 'address');
+  await db.insertInto('addresses').values({ address, domain_id: domain.id, principal_id: principal.id, is_primary: 0 }).execute();
+}
+
+export async function removeAlias(db: Kysely<Database>, alias: string): Promise<void> {
+  const { address } = normalizeAddress(alias);
+  const row = await db.selectFrom('addresses').select(['is_primary']).where('address', '=', address).executeTakeFirst();
+  if (!row) throw new DirectoryError('not_found', `no such alias: ${address}`, 'address');
+  if (row.is_primary) throw new DirectoryError('invalid', `${address} is a primary address, not an alias; remove the user instead`, 'address');
+  await db.deleteFrom('addresses').where('address', '=', address).execute();
+}
+
+export async function listAliases(db: Kysely<Database>, options: { domain?: string } = {}): Promise<{ alias: string; target: string }[]> {
+  let query = db
+    .selectFrom('addresses as a')
+    .innerJoin('principals as p', 'p.id', 'a.principal_id')
+    .select(['a.address', 'p.login'])
+    .where('a.is_primary', '=', 0);
+  if (options.domain) query = query.where('a.domain_id', '=', (await findDomain(db, options.domain)).id);
+  const rows = await query.orderBy('a.address').execute();
+  return rows.map((r) => ({ alias: r.address, target: r.login ?? '' }));
+}

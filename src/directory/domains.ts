@@ -1,0 +1,80 @@
+import type { Kysely } from 'kysely';
+
+import type { Database, Domain } from '../store/schema.ts';
+import { generateDkimKey, selectorFor } from './dkim-keys.ts';
+import { DirectoryError } from './errors.ts';
+import { normalizeDomain } from './names.ts';
+import { ensureDefaultTenant, findTenant } from './tenants.ts';
+
+export async function addDomain(db: Kysely<Database>, name: string, options: { tenant?: string } = {}): Promise<Domain> {
+  const domainName = normalizeDomain(name);
+  const tenant = options.tenant ? await findTenant(db, options.tenant) : await ensureDefaultTenant(db);
+  // Generated before the transaction: RSA key generation takes a moment and must not hold a write lock.
+  const key = await generateDkimKey(selectorFor(new Date()));
+  return db.transaction().execute(async (trx) => {
+    if (await trx.selectFrom('domains').select('id').where('name', '=', domainName).executeTakeFirst()) {
+      throw new DirectoryError('conflict', `domain ${domainName} already exists`, 'domain');
+    }
+    if (tenant.max_domains > 0) {
+      const { n } = await trx.selectFrom('domains').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
+      if (Number(n) >= tenant.max_domains) throw new DirectoryError('limit', `tenant ${tenant.name} may have at most ${tenant.max_domains} domains`, 'domain');
+    }
+    const domain = await trx
+      .insertInto('domains')
+      .values({ tenant_id: tenant.id, name: domainName, catch_all_principal_id: null, created_at: Date.now() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('dkim_keys')
+      .values({ domain_id: domain.id, selector: key.selector, algorithm: key.algorithm, private_key: key.privateKey, public_key: key.publicKey, active: 1, created_at: Date.now() })
+      .execute();
+    return domain;
+  });
+}
+
+export async function findDomain(db: Kysely<Database>, name: string): Promise<Domain> {
+  const domainName = normalizeDomain(name);
+  const domain = await db.selectFrom('domains').selectAll().where('name', '=', domainName).executeTakeFirst();
+  if (!domain) throw new DirectoryError('not_found', `no such domain: ${domainName}`, 'domain');
+  return domain;
+}
+
+export interface DomainSummary {
+  name: string;
+  tenant: string;
+  addresses: number;
+  catchAll: string | null;
+  createdAt: number;
+}
+
+export async function listDomains(db: Kysely<Database>): Promise<DomainSummary[]> {
+  const rows = await db
+    .selectFrom('domains as d')
+    .innerJoin('tenants as t', 't.id', 'd.tenant_id')
+    .leftJoin('principals as c', 'c.id', 'd.catch_all_principal_id')
+    .select((eb) => [
+      'd.name',
+      't.name as tenant',
+      'd.created_at',
+      'c.login as catch_all',
+      eb.selectFrom('addresses as a').whereRef('a.domain_id', '=', 'd.id').select(eb.fn.countAll<number>().as('n')).as('addresses'),
+    ])
+    .orderBy('d.name')
+    .execute();
+  return rows.map((r) => ({ name: r.name, tenant: r.tenant, addresses: Number(r.addresses ?? 0), catchAll: r.catch_all ?? null, createdAt: r.created_at }));
+}
+
+/** Refuses to remove a domain that still has addresses unless forced, so no mailbox is orphaned by accident. */
+export async function removeDomain(db: Kysely<Database>, name: string, options: { force?: boolean } = {}): Promise<void> {
+  const domain = await findDomain(db, name);
+  const { n } = await db.selectFrom('addresses').select((eb) => eb.fn.countAll<number>().as('n')).where('domain_id', '=', domain.id).executeTakeFirstOrThrow();
+  if (Number(n) > 0 && !options.force) {
+    throw new DirectoryError('conflict', `domain ${domain.name} still has ${n} address(es); remove them first or use --force`, 'domain');
+  }
+  await db.deleteFrom('domains').where('id', '=', domain.id).execute();
+}
+
+export async function setCatchAll(db: Kysely<Database>, domainName: string, principalId: number | null): Promise<void> {
+  const domain = await findDomain(db, domainName);
+  await db.updateTable('domains').set({ catch_all_principal_id: principalId }).where('id', '=', domain.id).execute();
+}

@@ -1,0 +1,157 @@
+import { sql, type Kysely } from 'kysely';
+
+import { referenceBlob, type BlobStore } from '../store/blob-store.ts';
+import type { FullTextIndex } from '../store/fulltext.ts';
+import type { Database } from '../store/schema.ts';
+import { MailError } from './errors.ts';
+import { joinKeywords } from './flags.ts';
+import { CHANGE_CREATED, CHANGE_UPDATED, recordChanges } from './modseq.ts';
+import type { PreparedMessage } from './prepared-message.ts';
+import { assignThread } from './threads.ts';
+
+/** One mailbox a message goes into. */
+export interface DeliveryTarget {
+  accountId: number;
+  mailboxId: number;
+  flags?: number;
+  keywords?: string[];
+}
+
+/** A message and every mailbox it must land in: all of them commit, or none. */
+export interface Delivery {
+  message: PreparedMessage;
+  targets: DeliveryTarget[];
+  receivedAt?: number;
+  /** More writes that must commit with this delivery or not at all (e.g. queueing the remote copies of a submission). */
+  alsoWrite?: (trx: Kysely<Database>) => Promise<void>;
+}
+
+export interface DeliveredEntry {
+  accountId: number;
+  mailboxId: number;
+  uid: number;
+  messageId: number;
+  modseq: number;
+}
+
+export interface DeliveryContext {
+  blobs: BlobStore;
+  fulltext: FullTextIndex;
+}
+
+function addressText(list: { name: string; address: string }[]): string {
+  return list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ');
+}
+
+/**
+ * Charges quota to every account first, with a guarded UPDATE that also takes the account's next
+ * modseq and row lock. If one account has no room, the ones already charged are refunded and the
+ * whole delivery is refused before anything else is written, so it never lands half.
+ */
+async function chargeAccounts(trx: Kysely<Database>, accountIds: number[], size: number): Promise<Map<number, number>> {
+  const modseqs = new Map<number, number>();
+  for (const accountId of accountIds) {
+    const row = await trx
+      .updateTable('principals')
+      .set({ used_bytes: sql`used_bytes + ${size}`, modseq: sql`modseq + 1` })
+      .where('id', '=', accountId)
+      .where((eb) => eb.or([eb('quota_bytes', '=', 0), eb(sql`used_bytes + ${size}`, '<=', eb.ref('quota_bytes'))]))
+      .returning('modseq')
+      .executeTakeFirst();
+    if (!row) {
+      for (const charged of modseqs.keys()) {
+        await trx.updateTable('principals').set({ used_bytes: sql`used_bytes - ${size}` }).where('id', '=', charged).execute();
+      }
+      throw new MailError('over_quota', `mailbox of account ${accountId} is over quota`);
+    }
+    modseqs.set(accountId, Number(row.modseq));
+  }
+  return modseqs;
+}
+
+/** Writes one delivery inside the caller's transaction. */
+export async function writeDelivery(trx: Kysely<Database>, ctx: DeliveryContext, delivery: Delivery): Promise<DeliveredEntry[]> {
+  const { raw, hash, parsed } = delivery.message;
+  const receivedAt = delivery.receivedAt ?? Date.now();
+  const byAccount = new Map<number, DeliveryTarget[]>();
+  for (const target of delivery.targets) {
+    const list = byAccount.get(target.accountId) ?? [];
+    if (!list.some((t) => t.mailboxId === target.mailboxId)) list.push(target);
+    byAccount.set(target.accountId, list);
+  }
+  for (const [accountId, targets] of byAccount) {
+    const ids = targets.map((t) => t.mailboxId);
+    const found = await trx.selectFrom('mailboxes').select('id').where('account_id', '=', accountId).where('id', 'in', ids).execute();
+    if (found.length !== ids.length) throw new MailError('not_found', `a target mailbox of account ${accountId} does not exist`);
+  }
+  const modseqs = await chargeAccounts(trx, [...byAccount.keys()], raw.byteLength);
+
+  const envelope = JSON.stringify(parsed.rawEnvelope);
+  const bodyStructure = JSON.stringify(parsed.body);
+  const from = addressText(parsed.envelope.from);
+  const to = addressText([...parsed.envelope.to, ...parsed.envelope.cc]);
+  const delivered: DeliveredEntry[] = [];
+
+  for (const [accountId, targets] of byAccount) {
+    const modseq = modseqs.get(accountId)!;
+    await referenceBlob(trx, ctx.blobs, hash, raw);
+    const threadId = await assignThread(
+      trx,
+      accountId,
+      { messageId: parsed.messageId, parents: [...parsed.inReplyTo, ...parsed.references], subject: parsed.subject, baseSubject: parsed.baseSubject },
+      modseq,
+      receivedAt,
+    );
+    const message = await trx
+      .insertInto('messages')
+      .values({
+        account_id: accountId,
+        blob_hash: hash,
+        size: raw.byteLength,
+        received_at: receivedAt,
+        sent_at: parsed.date ? parsed.date.getTime() : null,
+        subject: parsed.subject,
+        base_subject: parsed.baseSubject,
+        from_addr: from,
+        to_addr: to,
+        message_id: parsed.messageId,
+        thread_id: threadId,
+        has_attachment: parsed.hasAttachment ? 1 : 0,
+        preview: parsed.preview,
+        envelope,
+        body_structure: bodyStructure,
+        header_size: parsed.headerSize,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const messageId = Number(message.id);
+    await ctx.fulltext.add(trx, messageId, { subject: parsed.subject, addresses: `${from} ${to}`, body: parsed.searchText });
+
+    for (const target of targets) {
+      // Taking the UID and bumping HIGHESTMODSEQ in one UPDATE also locks the mailbox row, so
+      // concurrent deliveries to one mailbox get strictly increasing UIDs in commit order.
+      const box = await trx
+        .updateTable('mailboxes')
+        .set({ uidnext: sql`uidnext + 1`, highest_modseq: modseq })
+        .where('id', '=', target.mailboxId)
+        .where('account_id', '=', accountId)
+        .returning('uidnext')
+        .executeTakeFirst();
+      // Checked above; only a concurrent delete on another node gets here, and this aborts the batch.
+      if (!box) throw new Error(`mailbox ${target.mailboxId} vanished during delivery`);
+      const uid = Number(box.uidnext) - 1;
+      await trx
+        .insertInto('mailbox_entries')
+        .values({ mailbox_id: target.mailboxId, uid, message_id: messageId, account_id: accountId, modseq, flags: target.flags ?? 0, keywords: joinKeywords(target.keywords ?? []) })
+        .execute();
+      delivered.push({ accountId, mailboxId: target.mailboxId, uid, messageId, modseq });
+    }
+    await recordChanges(trx, accountId, modseq, [
+      { type: 'Email', objectId: messageId, op: CHANGE_CREATED },
+      { type: 'Thread', objectId: threadId, op: threadId === modseq ? CHANGE_CREATED : CHANGE_UPDATED },
+      ...targets.map((t) => ({ type: 'Mailbox' as const, objectId: t.mailboxId, op: CHANGE_UPDATED })),
+    ]);
+  }
+  if (delivery.alsoWrite) await delivery.alsoWrite(trx);
+  return delivered;
+}

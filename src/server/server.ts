@@ -1,0 +1,86 @@
+import type { SMTPServer } from 'smtp-server';
+
+import type { PetrelConfig } from '../config/config.ts';
+import { createResolver } from '../delivery/dns-resolver.ts';
+import { InboundDelivery } from '../delivery/inbound.ts';
+import { OutboundWorker } from '../delivery/outbound-worker.ts';
+import { MessageRouter } from '../delivery/router.ts';
+import { SubmissionService } from '../delivery/submission.ts';
+import { ensureAdminAccount } from '../directory/admin-account.ts';
+import { ensureDefaultTenant } from '../directory/tenants.ts';
+import { ChangeBus } from '../events/change-bus.ts';
+import { MailStore } from '../mail/mail-store.ts';
+import { close, listen } from '../smtp/listener.ts';
+import { createLmtpListener } from '../smtp/lmtp-listener.ts';
+import { createMxListener } from '../smtp/mx-listener.ts';
+import { createSubmissionListener } from '../smtp/submission-listener.ts';
+import { loadTlsMaterial } from '../smtp/tls-certificate.ts';
+import { openStore, type Store } from '../store/database.ts';
+
+export interface RunningServer {
+  store: Store;
+  mail: MailStore;
+  outbound: OutboundWorker;
+  /** What listens where, e.g. `smtp` → `127.0.0.1:2525`. */
+  listeners: { name: string; address: string }[];
+  /** Printed once on first start: the generated admin login. */
+  firstAdmin: { login: string; password: string } | null;
+  stop(): Promise<void>;
+}
+
+/** Starts every listener of one node over one store (DESIGN.md, "Process and configuration"). */
+export async function startServer(config: PetrelConfig, log: (line: string) => void): Promise<RunningServer> {
+  const store = await openStore({ dataDir: config.dataDir, database: config.database });
+  const servers: { name: string; server: SMTPServer }[] = [];
+  let outbound: OutboundWorker | null = null;
+  try {
+    await ensureDefaultTenant(store.db);
+    const firstAdmin = await ensureAdminAccount(store.db);
+    const changes = new ChangeBus();
+    const mail = new MailStore(store, changes);
+    const resolver = createResolver({ overrides: config.dns.overrides, system: config.dns.system });
+    const inbound = new InboundDelivery(store.db, mail, { hostname: config.hostname, verify: config.smtp.verifyInbound, resolver });
+    let router: MessageRouter | null = null;
+    const worker = new OutboundWorker({ db: store.db, dialect: store.dialect, blobs: store.blobs, resolver, config, router: () => router!, log });
+    outbound = worker;
+    router = new MessageRouter(store.db, mail, inbound, { expireAfterMs: config.outbound.expireAfterMs, onQueued: () => worker.kick() });
+    const submission = new SubmissionService(store.db, router, config.hostname);
+
+    const tls = await loadTlsMaterial({ dataDir: config.dataDir, hostname: config.hostname, certFile: config.tls.certFile, keyFile: config.tls.keyFile });
+    const base = { hostname: config.hostname, tls, maxMessageSize: config.smtp.maxMessageSize, log };
+    const { ports } = config;
+    if (ports.smtp) servers.push({ name: 'smtp', server: createMxListener({ ...base, maxRecipients: config.smtp.maxRecipients }, inbound) });
+    const submissionDeps = { db: store.db, submission, router };
+    const submissionOptions = { ...base, allowInsecureAuth: config.smtp.allowInsecureAuth, maxRecipients: config.smtp.maxRecipients };
+    if (ports.submission) servers.push({ name: 'submission', server: createSubmissionListener({ ...submissionOptions, implicitTls: false }, submissionDeps) });
+    if (ports.submissions) servers.push({ name: 'submissions', server: createSubmissionListener({ ...submissionOptions, implicitTls: true }, submissionDeps) });
+    if (ports.lmtp) servers.push({ name: 'lmtp', server: createLmtpListener(base, inbound) });
+
+    const portOf: Record<string, number> = { smtp: ports.smtp, submission: ports.submission, submissions: ports.submissions, lmtp: ports.lmtp };
+    const listeners: RunningServer['listeners'] = [];
+    for (const { name, server } of servers) {
+      await listen(server, portOf[name], config.listen);
+      const address = server.server.address();
+      const port = typeof address === 'object' && address ? address.port : portOf[name];
+      listeners.push({ name, address: `${config.listen}:${port}` });
+    }
+    worker.start();
+    return {
+      store,
+      mail,
+      outbound: worker,
+      listeners,
+      firstAdmin,
+      async stop() {
+        await Promise.all(servers.map(({ server }) => close(server)));
+        await worker.stop();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await Promise.all(servers.map(({ server }) => close(server)));
+    await outbound?.stop();
+    await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,60 @@
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+
+import type { TlsMaterial } from './tls-certificate.ts';
+import { DeliveryRefused } from '../delivery/inbound.ts';
+import { installEnhancedCodePassThrough, SmtpReply } from './replies.ts';
+
+export interface ListenerBase {
+  hostname: string;
+  tls: TlsMaterial;
+  maxMessageSize: number;
+  log: (line: string) => void;
+}
+
+/** Options every SMTP-family listener shares: our name, TLS, the size limit, no library logging. */
+export function createSmtpServer(base: ListenerBase, options: SMTPServerOptions): SMTPServer {
+  installEnhancedCodePassThrough();
+  const server = new SMTPServer({
+    name: base.hostname,
+    banner: 'Petrel',
+    key: base.tls.key,
+    cert: base.tls.cert,
+    size: base.maxMessageSize,
+    logger: false,
+    // Clients that pipeline their whole transaction (RFC 2920) must not trip the limit on
+    // commands before authentication; 10 is smtp-server's default and too few for EHLO+STARTTLS+EHLO+AUTH+retries.
+    maxAllowedUnauthenticatedCommands: 20,
+    // On shutdown, sessions still open after this are cut; their uncommitted messages were never acknowledged.
+    closeTimeout: 2000,
+    ...options,
+  });
+  server.on('error', (err) => base.log(`smtp: ${err.message}`));
+  return server;
+}
+
+/** Turns what our services throw into the SMTP reply; anything unexpected is a temporary local error, logged. */
+export function toSmtpError(err: unknown, log: (line: string) => void): Error {
+  if (err instanceof SmtpReply) return err;
+  if (err instanceof DeliveryRefused) return new SmtpReply(err.code, err.enhanced, err.message);
+  log(`smtp: internal error: ${(err as Error).stack ?? String(err)}`);
+  return new SmtpReply(451, '4.3.0', 'local error in processing, please try again later');
+}
+
+export function listen(server: SMTPServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.server.once('error', onError);
+    server.listen(port, host, () => {
+      server.server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+export function close(server: SMTPServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+export function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}

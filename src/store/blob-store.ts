@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+
+import type { Database } from './schema.ts';
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Message content, addressed by its SHA-256. The `blobs` table always holds the reference count;
+ * the bytes live either in files under the data dir (embedded) or in the table itself (scale-out,
+ * where every node must see them). Writers call `persist` before their transaction and
+ * `contentForRow` inside it, so the row and the bytes become durable in that order.
+ */
+export interface BlobStore {
+  persist(hash: string, data: Uint8Array): Promise<void>;
+  /** What to put in `blobs.data` when inserting the row. */
+  contentForRow(data: Uint8Array): Uint8Array | null;
+  read(hash: string): Promise<Buffer>;
+}
+
+export class BlobNotFoundError extends Error {
+  constructor(hash: string) {
+    super(`blob ${hash} not found`);
+  }
+}
+
+export class DiskBlobStore implements BlobStore {
+  private readonly tmpDir: string;
+  private tmpCounter = 0;
+
+  constructor(private readonly root: string) {
+    this.tmpDir = join(root, 'tmp');
+    mkdirSync(this.tmpDir, { recursive: true });
+  }
+
+  private pathOf(hash: string): { dir: string; file: string } {
+    const dir = join(this.root, hash.slice(0, 2), hash.slice(2, 4));
+    return { dir, file: join(dir, hash) };
+  }
+
+  /**
+   * Write to a temporary file, fsync it, rename into place and fsync the directory: after a
+   * crash the final name either does not exist or holds the complete content.
+   */
+  async persist(hash: string, data: Uint8Array): Promise<void> {
+    const { dir, file } = this.pathOf(hash);
+    try {
+      const existing = await stat(file);
+      if (existing.size === data.byteLength) return;
+    } catch {
+      // Not there yet: write it.
+    }
+    await mkdir(dir, { recursive: true });
+    const tmp = join(this.tmpDir, `${process.pid}-${++this.tmpCounter}-${hash.slice(0, 16)}`);
+    const handle = await open(tmp, 'w', 0o600);
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+    const dirHandle = await open(dir, 'r');
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
+  }
+
+  contentForRow(): null {
+    return null;
+  }
+
+  async read(hash: string): Promise<Buffer> {
+    try {
+      return await readFile(this.pathOf(hash).file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFoundError(hash);
+      throw err;
+    }
+  }
+
+}
+
+export class DatabaseBlobStore implements BlobStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async persist(): Promise<void> {
+    // The bytes go in with the row, inside the caller's transaction.
+  }
+
+  contentForRow(data: Uint8Array): Uint8Array {
+    return data;
+  }
+
+  async read(hash: string): Promise<Buffer> {
+    const row = await this.db.selectFrom('blobs').select('data').where('hash', '=', hash).executeTakeFirst();
+    if (!row || !row.data) throw new BlobNotFoundError(hash);
+    return Buffer.from(row.data);
+  }
+
+}
+
+/** Adds one reference to a blob, inserting its row the first time it is seen. */
+export async function referenceBlob(trx: Kysely<Database>, blobs: BlobStore, hash: string, data: Uint8Array): Promise<void> {
+  await trx
+    .insertInto('blobs')
+    .values({ hash, size: data.byteLength, refcount: 1, data: blobs.contentForRow(data), created_at: Date.now() })
+    .onConflict((oc) => oc.column('hash').doUpdateSet({ refcount: sql`blobs.refcount + 1` }))
+    .execute();
+}
+
+/**
+ * Drops one reference. A blob at zero keeps its row and bytes: a delivery may be about to reuse
+ * them (it persisted before its transaction), so only a later sweep of long-unreferenced blobs
+ * may remove them.
+ */
+export async function releaseBlob(trx: Kysely<Database>, hash: string): Promise<void> {
+  await trx.updateTable('blobs').set({ refcount: sql`refcount - 1` }).where('hash', '=', hash).execute();
+}

@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+
+import { DatabaseBlobStore, DiskBlobStore, type BlobStore } from './blob-store.ts';
+import type { DialectName } from './dialect.ts';
+import { createFullTextIndex, type FullTextIndex } from './fulltext.ts';
+import { migrate } from './migrate.ts';
+import type { Database } from './schema.ts';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  blobs: BlobStore;
+  fulltext: FullTextIndex;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  dataDir: string;
+  /** `sqlite` for the embedded database under dataDir, or a postgres:// URL. */
+  database: string;
+}
+
+// BIGINT (int8) and NUMERIC counts come back as strings by default; every value we keep fits in a
+// double (ids, byte counts, millisecond times), so read them as numbers.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+function openSqlite(dataDir: string): Kysely<Database> {
+  mkdirSync(dataDir, { recursive: true });
+  const sqlite = new SQLite(join(dataDir, 'petrel.sqlite'));
+  // WAL lets readers run beside the writer; synchronous=FULL makes each commit survive power loss,
+  // which is what the SMTP 250 promises. Batching deliveries per commit keeps that cheap.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('cache_size = -65536');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+function openPostgres(url: string): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 20 });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export function dialectOf(database: string): DialectName {
+  if (database === 'sqlite' || database === '') return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(database)) return 'postgres';
+  throw new Error(`unsupported database "${database}": use "sqlite" or a postgres:// URL`);
+}
+
+/** Opens the database, brings its schema up to date and returns the store's parts. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const dialect = dialectOf(options.database);
+  const db = dialect === 'sqlite' ? openSqlite(options.dataDir) : openPostgres(options.database);
+  try {
+    await migrate(db as Kysely<unknown>, dialect);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  const blobs = dialect === 'sqlite' ? new DiskBlobStore(join(options.dataDir, 'blobs')) : new DatabaseBlobStore(db);
+  return {
+    db,
+    dialect,
+    blobs,
+    fulltext: createFullTextIndex(dialect),
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,47 @@
+import { sql, type Kysely } from 'kysely';
+
+import type { DialectName } from './dialect.ts';
+import * as m001 from './migrations/001-initial.ts';
+
+interface Migration {
+  version: number;
+  name: string;
+  up(db: Kysely<unknown>, dialect: DialectName): Promise<void>;
+}
+
+/** In order; a released migration is never edited, only followed by a new one. */
+const MIGRATIONS: Migration[] = [{ version: 1, name: 'initial', up: m001.up }];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/**
+ * Brings the schema up to date on start. Each migration runs in its own transaction with the
+ * version row, so a crash mid-upgrade leaves the previous, consistent version behind. On
+ * PostgreSQL an advisory lock keeps several nodes starting at once from migrating twice.
+ */
+export async function migrate(db: Kysely<unknown>, dialect: DialectName): Promise<number> {
+  return db.connection().execute(async (conn) => {
+    if (dialect === 'postgres') await sql`select pg_advisory_lock(7303)`.execute(conn);
+    try {
+      await sql`create table if not exists schema_migrations (version integer primary key, name text not null, applied_at bigint not null)`.execute(conn);
+      const rows = await sql<{ version: number }>`select version from schema_migrations`.execute(conn);
+      const applied = new Set(rows.rows.map((r) => Number(r.version)));
+      const newest = Math.max(0, ...applied);
+      if (newest > SCHEMA_VERSION) {
+        throw new Error(`the database is at schema version ${newest}, newer than this Petrel (${SCHEMA_VERSION}); upgrade Petrel`);
+      }
+      let ran = 0;
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        await conn.transaction().execute(async (trx) => {
+          await migration.up(trx, dialect);
+          await sql`insert into schema_migrations (version, name, applied_at) values (${migration.version}, ${migration.name}, ${Date.now()})`.execute(trx);
+        });
+        ran++;
+      }
+      return ran;
+    } finally {
+      if (dialect === 'postgres') await sql`select pg_advisory_unlock(7303)`.execute(conn);
+    }
+  });
+}

@@ -1,0 +1,226 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * The database schema as Kysely table types: the one description of every table both dialects
+ * share. Times are milliseconds since the epoch; booleans are 0/1 integers (SQLite has no bool).
+ */
+export interface Database {
+  settings: SettingsTable;
+  tenants: TenantsTable;
+  domains: DomainsTable;
+  dkim_keys: DkimKeysTable;
+  org_units: OrgUnitsTable;
+  principals: PrincipalsTable;
+  addresses: AddressesTable;
+  blobs: BlobsTable;
+  mailboxes: MailboxesTable;
+  messages: MessagesTable;
+  mailbox_entries: MailboxEntriesTable;
+  expunged_entries: ExpungedEntriesTable;
+  changes: ChangesTable;
+  thread_refs: ThreadRefsTable;
+  queue_messages: QueueMessagesTable;
+  queue_recipients: QueueRecipientsTable;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface TenantsTable {
+  id: Generated<number>;
+  name: string;
+  /** 0 means no limit. Enforced by the directory on create and by delivery on storage. */
+  max_users: number;
+  max_domains: number;
+  max_storage: number;
+  created_at: number;
+}
+
+export interface DomainsTable {
+  id: Generated<number>;
+  tenant_id: number;
+  name: string;
+  /** Principal that receives mail for unknown local parts of this domain. */
+  catch_all_principal_id: number | null;
+  created_at: number;
+}
+
+export interface DkimKeysTable {
+  id: Generated<number>;
+  domain_id: number;
+  selector: string;
+  algorithm: string;
+  private_key: string;
+  /** Base64 of the DER SubjectPublicKeyInfo, as published in the p= tag. */
+  public_key: string;
+  /** Only active keys sign; an old key stays published until rotation completes. */
+  active: number;
+  created_at: number;
+}
+
+export interface OrgUnitsTable {
+  id: Generated<number>;
+  tenant_id: number;
+  parent_id: number | null;
+  name: string;
+}
+
+export type PrincipalKind = 'user' | 'shared' | 'group' | 'resource';
+export type PrincipalRole = 'user' | 'domain-admin' | 'tenant-admin' | 'super-admin';
+
+export interface PrincipalsTable {
+  id: Generated<number>;
+  tenant_id: number;
+  kind: PrincipalKind;
+  /** What the principal logs in with: the primary address for users, `admin` for the first super-admin. */
+  login: string | null;
+  display_name: string;
+  password_hash: string | null;
+  role: PrincipalRole;
+  org_unit_id: number | null;
+  /** Bytes; 0 means unlimited. */
+  quota_bytes: number;
+  used_bytes: number;
+  /** Account-wide change counter: every mailbox, entry and flag change takes the next value. */
+  modseq: number;
+  disabled: number;
+  created_at: number;
+}
+
+export interface AddressesTable {
+  /** Full address, lower-cased. */
+  address: string;
+  domain_id: number;
+  principal_id: number;
+  is_primary: number;
+}
+
+export interface BlobsTable {
+  /** SHA-256 of the content, hex. */
+  hash: string;
+  size: number;
+  refcount: number;
+  /** Content when blobs live in the database (PostgreSQL scale-out); null when on disk. */
+  data: Uint8Array | null;
+  created_at: number;
+}
+
+export interface MailboxesTable {
+  id: Generated<number>;
+  account_id: number;
+  /** Full hierarchical name with `/` as separator, e.g. `Projects/2026`. */
+  name: string;
+  special_use: string | null;
+  uidvalidity: number;
+  uidnext: number;
+  /** Highest modseq of any change to this mailbox's entries, for CONDSTORE and STATUS. */
+  highest_modseq: number;
+  subscribed: number;
+  created_at: number;
+}
+
+export interface MessagesTable {
+  id: Generated<number>;
+  account_id: number;
+  blob_hash: string;
+  size: number;
+  /** When we received it: IMAP INTERNALDATE and JMAP receivedAt. */
+  received_at: number;
+  /** The Date: header, null if missing or unparsable. */
+  sent_at: number | null;
+  subject: string;
+  base_subject: string;
+  from_addr: string;
+  to_addr: string;
+  message_id: string | null;
+  thread_id: number;
+  has_attachment: number;
+  preview: string;
+  /** JSON of the IMAP envelope and body structure, computed once at delivery. */
+  envelope: string;
+  body_structure: string;
+  header_size: number;
+}
+
+export interface MailboxEntriesTable {
+  mailbox_id: number;
+  uid: number;
+  message_id: number;
+  account_id: number;
+  modseq: number;
+  /** Bit set of system flags, see mail/flags.ts. */
+  flags: number;
+  /** Space-separated IMAP keywords / JMAP keywords other than the system flags. */
+  keywords: string;
+}
+
+export interface ExpungedEntriesTable {
+  mailbox_id: number;
+  uid: number;
+  modseq: number;
+}
+
+export type ChangeType = 'Mailbox' | 'Email' | 'Thread';
+
+export interface ChangesTable {
+  account_id: number;
+  modseq: number;
+  type: ChangeType;
+  object_id: number;
+  /** 1 created, 2 updated, 3 destroyed (JMAP /changes needs to tell them apart). */
+  op: number;
+}
+
+export interface ThreadRefsTable {
+  account_id: number;
+  /** A Message-ID (without <>) that belongs to the thread. */
+  ref: string;
+  thread_id: number;
+}
+
+export interface QueueMessagesTable {
+  id: Generated<number>;
+  tenant_id: number | null;
+  principal_id: number | null;
+  /** Envelope sender; empty for bounces, which must never bounce again. */
+  sender: string;
+  blob_hash: string;
+  size: number;
+  envelope_id: string | null;
+  ret: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export type QueueStatus = 'pending' | 'sent' | 'failed';
+
+export interface QueueRecipientsTable {
+  id: Generated<number>;
+  queue_message_id: number;
+  recipient: string;
+  domain: string;
+  orcpt: string | null;
+  notify: string | null;
+  status: QueueStatus;
+  attempts: number;
+  next_attempt_at: number;
+  last_attempt_at: number | null;
+  last_error: string | null;
+  remote_mta: string | null;
+  delay_notified: number;
+  /** Claimed by a worker until this time, so that several nodes never send the same recipient twice. */
+  locked_until: number;
+  locked_by: string | null;
+}
+
+export type Tenant = Selectable<TenantsTable>;
+export type Domain = Selectable<DomainsTable>;
+export type Principal = Selectable<PrincipalsTable>;
+export type Mailbox = Selectable<MailboxesTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type MailboxEntry = Selectable<MailboxEntriesTable>;
+export type NewMessage = Insertable<MessagesTable>;
+export type QueueRecipient = Selectable<QueueRecipientsTable>;
+export type QueueMessage = Selectable<QueueMessagesTable>;
