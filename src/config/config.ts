@@ -93,25 +93,27 @@ function isObject(value: unknown): value is Record<string, Json> {
 
 /**
  * Deep-merges a parsed TOML/JSON document over the defaults, refusing keys we do not know so
- * that a typo in a config file is an error rather than a silently ignored setting.
+ * that a typo in a config file is an error rather than a silently ignored setting. Sections
+ * whose default is null (such as outbound.smarthost) take whatever fields they are given;
+ * `dns.overrides` is keyed by host names, which are data and keep their spelling.
  */
-function mergeInto(target: Record<string, unknown>, source: Record<string, Json>, path: string, open: boolean): void {
+function mergeInto(target: Record<string, unknown>, source: Record<string, Json>, path: string, checkKeys: boolean): void {
   for (const [key, value] of Object.entries(source)) {
-    const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     const where = path ? `${path}.${key}` : key;
-    if (!open && !(camel in target)) throw new ConfigError(`unknown configuration key: ${where}`);
-    const current = target[camel];
-    if (isObject(value) && (isObject(current) || current === null || open)) {
+    const dataKeys = path === 'dns.overrides' || path.startsWith('dns.overrides.');
+    const name = dataKeys ? key : key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (checkKeys && !(name in target)) throw new ConfigError(`unknown configuration key: ${where}`);
+    const current = target[name];
+    if (isObject(value)) {
+      if (current !== null && current !== undefined && !isObject(current)) throw new ConfigError(`configuration key ${where} must be a ${typeof current}`);
       const next = isObject(current) ? (current as Record<string, unknown>) : {};
-      // dns.overrides holds host names as keys, so its keys are data, not settings.
-      const childOpen = open || where === 'dns.overrides';
-      mergeInto(next, value, where, childOpen);
-      target[open ? key : camel] = next;
+      mergeInto(next, value, where, checkKeys && isObject(current) && where !== 'dns.overrides');
+      target[name] = next;
     } else {
-      if (!open && current !== null && typeof current !== typeof value) {
+      if (checkKeys && current !== null && current !== undefined && typeof current !== typeof value) {
         throw new ConfigError(`configuration key ${where} must be a ${typeof current}`);
       }
-      target[open ? key : camel] = value;
+      target[name] = value;
     }
   }
 }
@@ -129,7 +131,7 @@ export function loadConfigFile(path: string, config: PetrelConfig): void {
   } catch (err) {
     throw new ConfigError(`cannot parse configuration file ${path}: ${(err as Error).message}`);
   }
-  mergeInto(config as unknown as Record<string, unknown>, doc, '', false);
+  mergeInto(config as unknown as Record<string, unknown>, doc, '', true);
 }
 
 /** PETREL_DATA, PETREL_DATABASE and PETREL_HOSTNAME override the file; flags override both. */

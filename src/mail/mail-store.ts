@@ -110,6 +110,7 @@ export class MailStore {
 
   /** Adds, removes or replaces flags on entries; each changed entry gets a new modseq. */
   async storeFlags(accountId: number, mailboxId: number, uids: number[], mode: 'add' | 'remove' | 'replace', names: string[]): Promise<number> {
+    if (uids.length === 0) return 0;
     const { flags, keywords } = parseFlags(names);
     const db = this.store.db;
     const modseq = await db.transaction().execute(async (trx) => {
@@ -155,6 +156,7 @@ export class MailStore {
    * row, its quota charge and its blob reference; the bytes go after commit.
    */
   async expunge(accountId: number, mailboxId: number, uids: number[]): Promise<number[]> {
+    if (uids.length === 0) return [];
     const db = this.store.db;
     const result = await db.transaction().execute(async (trx) => {
       const rows = await trx.selectFrom('mailbox_entries').select(['uid', 'message_id']).where('mailbox_id', '=', mailboxId).where('account_id', '=', accountId).where('uid', 'in', uids).execute();

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 
 import { findUser } from '../../directory/users.ts';
 import { ChangeBus } from '../../events/change-bus.ts';
+import { MailError } from '../../mail/errors.ts';
 import { MailStore } from '../../mail/mail-store.ts';
 import { formatBytes, printJson, printTable, withCommonOptions, withStore, type CommonOptions } from '../context.ts';
 
@@ -19,6 +20,17 @@ export function mailCommand(): Command {
           ['UID', 'DATE', 'FROM', 'SUBJECT', 'FLAGS', 'SIZE'],
           entries.map((e) => [e.uid, new Date(e.receivedAt).toISOString().slice(0, 16).replace('T', ' '), e.from.slice(0, 40), e.subject.slice(0, 60), e.flags.join(' ') || '-', formatBytes(e.size)]),
         );
+      }),
+    );
+  withCommonOptions(mail.command('show <address> <uid>').description('print a message exactly as stored (RFC 5322 source)'))
+    .option('--mailbox <name>', 'mailbox name', 'INBOX')
+    .action((address: string, uid: string, options: CommonOptions & { mailbox: string }) =>
+      withStore(options, async (store) => {
+        const user = await findUser(store.db, address);
+        const mailStore = new MailStore(store, new ChangeBus());
+        const entry = (await mailStore.listEntries(user.id, options.mailbox)).find((e) => e.uid === Number(uid));
+        if (!entry) throw new MailError('not_found', `no message with UID ${uid} in ${options.mailbox} of ${user.login}`);
+        process.stdout.write(await mailStore.readRaw(user.id, entry.messageId));
       }),
     );
   return mail;
