@@ -57,8 +57,14 @@ export class SubmissionService {
     const domain = await this.db.selectFrom('domains').select('id').where('name', '=', fromDomain).executeTakeFirst();
     const key = domain ? await activeDkimKey(this.db, domain.id) : null;
     if (key) {
-      const signed = await dkimSign(message, { signingDomain: fromDomain, selector: key.selector, privateKey: key.privateKey, canonicalization: 'relaxed/relaxed' });
-      if (signed.errors.length > 0) throw new Error(`DKIM signing failed: ${signed.errors[0].message}`);
+      // mailauth signs only what is listed in signatureData; its typings also allow the fields at
+      // the top level, which silently yields no signature.
+      const signed = await dkimSign(message, {
+        signatureData: [{ signingDomain: fromDomain, selector: key.selector, privateKey: key.privateKey, canonicalization: 'relaxed/relaxed' }],
+      } as Parameters<typeof dkimSign>[1]);
+      if (signed.errors.length > 0 || !signed.signatures.startsWith('DKIM-Signature:')) {
+        throw new Error(`DKIM signing failed: ${signed.errors[0]?.message ?? 'no signature produced'}`);
+      }
       message = Buffer.concat([Buffer.from(signed.signatures), message]);
     }
 

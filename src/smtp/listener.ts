@@ -21,6 +21,9 @@ export function createSmtpServer(base: ListenerBase, options: SMTPServerOptions)
     cert: base.tls.cert,
     size: base.maxMessageSize,
     logger: false,
+    // RFC 2034 enhanced codes on every reply and RFC 3461 DSN parameters, both off by default in smtp-server.
+    hideENHANCEDSTATUSCODES: false,
+    hideDSN: false,
     // Clients that pipeline their whole transaction (RFC 2920) must not trip the limit on
     // commands before authentication; 10 is smtp-server's default and too few for EHLO+STARTTLS+EHLO+AUTH+retries.
     maxAllowedUnauthenticatedCommands: 20,

@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 
 export interface TlsMaterial {
   key: string;
@@ -22,6 +21,7 @@ export async function loadTlsMaterial(options: { dataDir: string; hostname: stri
   if (existsSync(certPath) && existsSync(keyPath)) {
     return { cert: readFileSync(certPath, 'utf8'), key: readFileSync(keyPath, 'utf8'), selfSigned: true };
   }
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: options.hostname }], {
     keySize: 2048,
     algorithm: 'sha256',

@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 
 import { ConfigError, parseHostPort, type PetrelConfig } from '../../config/config.ts';
-import { startServer } from '../../server/server.ts';
 import { buildConfig, withCommonOptions, type CommonOptions } from '../context.ts';
 
 interface ServeOptions extends CommonOptions {
@@ -49,6 +48,8 @@ export function serveCommand(): Command {
       config.outbound.smarthost = { host, port, user: match?.[1] ?? null, pass: match?.[2] ?? null };
     }
     const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    // Loaded here so that admin commands do not pay for every protocol module at start-up.
+    const { startServer } = await import('../../server/server.ts');
     const server = await startServer(config, log);
     const where = config.database === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
     process.stdout.write(`petrel: ${config.hostname}, data: ${where}\n`);
