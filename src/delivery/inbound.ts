@@ -10,7 +10,7 @@ import { findMailbox } from '../mail/mailboxes.ts';
 import type { PreparedMessage } from '../mail/prepared-message.ts';
 import type { Database } from '../store/schema.ts';
 import type { MailResolver } from './dns-resolver.ts';
-import { protocolKeyword, receivedHeader } from './trace-headers.ts';
+import { protocolKeyword, receivedHeader, removeForgedAuthResults } from './trace-headers.ts';
 
 /** What the receiving session knows about where a message came from. */
 export interface InboundEnvelope {
@@ -88,6 +88,7 @@ export class InboundDelivery {
       recipient: recipients.length === 1 ? recipients[0].address : undefined,
     });
     if (this.options.verify && !envelope.authenticated) {
+      raw = removeForgedAuthResults(raw, this.options.hostname);
       const result = await checkAuthentication(raw, {
         ip: envelope.remoteAddress,
         helo: envelope.helo,

@@ -27,3 +27,34 @@ export function protocolKeyword(base: 'SMTP' | 'LMTP', secure: boolean, authenti
   if (base === 'LMTP') return secure ? 'LMTPS' : 'LMTP';
   return `ESMTP${secure ? 'S' : ''}${authenticated ? 'A' : ''}`;
 }
+
+/**
+ * RFC 8601 §5: an Authentication-Results header that already carries our authserv-id was not
+ * written by us and would let a sender forge a "pass", so it is removed before we add ours.
+ * Only the top-level header block is looked at; the body is never touched.
+ */
+export function removeForgedAuthResults(raw: Buffer, authservId: string): Buffer {
+  const headerEnd = findHeaderEnd(raw);
+  const lines = raw.subarray(0, headerEnd).toString('latin1').split(/(?<=\n)/);
+  const fields: string[] = [];
+  for (const line of lines) {
+    if ((line.startsWith(' ') || line.startsWith('\t')) && fields.length > 0) fields[fields.length - 1] += line;
+    else fields.push(line);
+  }
+  const id = authservId.toLowerCase();
+  const kept = fields.filter((field) => {
+    const match = /^authentication-results[ \t]*:\s*([^;\s]+)/i.exec(field);
+    return !match || match[1].toLowerCase() !== id;
+  });
+  if (kept.length === fields.length) return raw;
+  return Buffer.concat([Buffer.from(kept.join(''), 'latin1'), raw.subarray(headerEnd)]);
+}
+
+function findHeaderEnd(raw: Buffer): number {
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  if (crlf === -1 && lf === -1) return raw.length;
+  if (crlf === -1) return lf + 1;
+  if (lf === -1) return crlf + 2;
+  return Math.min(crlf + 2, lf + 1);
+}
