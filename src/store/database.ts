@@ -8,6 +8,7 @@ import { DatabaseBlobStore, DiskBlobStore, type BlobStore } from './blob-store.t
 import type { DialectName } from './dialect.ts';
 import { createFullTextIndex, type FullTextIndex } from './fulltext.ts';
 import { migrate } from './migrate.ts';
+import { withStatementCache } from './sqlite-statement-cache.ts';
 import type { Database } from './schema.ts';
 
 export interface Store {
@@ -39,7 +40,7 @@ function openSqlite(dataDir: string): Kysely<Database> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('cache_size = -65536');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 
 function openPostgres(url: string): Kysely<Database> {

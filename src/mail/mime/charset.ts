@@ -15,18 +15,20 @@ export function bytesToText(bytes: Buffer): string {
 // and its extra characters in 0x80-0x9f are the ones those mails actually contain).
 const GUESSING_LABELS = new Set(['us-ascii', 'ascii', 'iso-8859-1', 'latin1', 'iso_8859-1', 'iso8859-1', 'unknown-8bit', 'x-unknown', 'unknown', 'default']);
 
-/** Decode bytes declared as `charset`; unknown or missing charsets fall back to UTF-8, then Latin-1. */
+/**
+ * Decode bytes declared as `charset`. iconv-lite first, then the platform's TextDecoder; a
+ * missing or unknown charset reads as UTF-8 when valid, else windows-1252 (Latin-1 plus the
+ * characters Windows senders put in 0x80-0x9f).
+ */
 export function decodeCharset(bytes: Buffer, charset: string | undefined | null): string {
   const label = normaliseLabel(charset);
-  if (label === '' || GUESSING_LABELS.has(label)) {
-    if (isUtf8(bytes)) return bytes.toString('utf8');
-    return iconv.decode(bytes, 'windows-1252');
+  if (label !== '' && !GUESSING_LABELS.has(label)) {
+    if (label === 'utf-8' || label === 'utf8') return decodeDeclaredUtf8(bytes);
+    if (iconv.encodingExists(label)) return iconv.decode(bytes, label);
+    const decoder = textDecoderFor(label);
+    if (decoder) return decoder.decode(bytes);
   }
-  if (label === 'utf-8' || label === 'utf8') return decodeDeclaredUtf8(bytes);
-  if (iconv.encodingExists(label)) return iconv.decode(bytes, label);
-  const decoder = textDecoderFor(label);
-  if (decoder) return decoder.decode(bytes);
-  return bytesToText(bytes);
+  return isUtf8(bytes) ? bytes.toString('utf8') : iconv.decode(bytes, 'windows-1252');
 }
 
 // Text labelled UTF-8 that holds no valid multibyte sequence at all is mislabelled 8-bit text

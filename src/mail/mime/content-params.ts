@@ -141,7 +141,7 @@ function readBareValue(s: string, start: number): [string, number] {
 }
 
 /** Skip white space, line breaks and (nested) RFC 5322 comments. */
-export function skipCfws(s: string, start: number): number {
+function skipCfws(s: string, start: number): number {
   let i = start;
   while (i < s.length) {
     const c = s[i];

@@ -96,9 +96,3 @@ export function firstHeaderBytes(fields: RawHeaderField[], key: string): string 
   for (const field of fields) if (field.key === key) return field.bytes.toString('latin1');
   return null;
 }
-
-export function allHeaders(fields: RawHeaderField[], key: string): string[] {
-  const values: string[] = [];
-  for (const field of fields) if (field.key === key) values.push(headerText(field));
-  return values;
-}

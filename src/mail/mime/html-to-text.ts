@@ -58,7 +58,7 @@ function indexOfIgnoreCase(haystack: string, needle: string, from: number): numb
   return -1;
 }
 
-export function decodeEntities(text: string): string {
+function decodeEntities(text: string): string {
   if (text.indexOf('&') < 0) return text;
   return text.replace(/&(#[xX][0-9a-fA-F]{1,6}|#\d{1,7}|[a-zA-Z][a-zA-Z0-9]{1,31});?/g, (whole, entity: string) => {
     if (entity[0] === '#') {

@@ -7,9 +7,9 @@ import { decodeTextPrefix } from './body-decoding.ts';
 import { htmlToText } from './html-to-text.ts';
 
 /** RFC 8970 §3 and RFC 8621 §4.1.4 both cap a preview at 256 characters. */
-export const PREVIEW_LENGTH = 256;
+const PREVIEW_LENGTH = 256;
 /** The search index gets at most this many characters of a message's text. */
-export const SEARCH_TEXT_LIMIT = 1 << 20;
+const SEARCH_TEXT_LIMIT = 1 << 20;
 /** No text part is decoded beyond this many encoded bytes; the index cap is reached before. */
 const MAX_SOURCE_BYTES = 4 << 20;
 

@@ -30,7 +30,7 @@ function decodeBase64(body: Buffer): Buffer {
 }
 
 /** RFC 2045 §6.7, lenient: an "=" not followed by two hex digits or a line break is kept literally. */
-export function decodeQuotedPrintable(body: Buffer): Buffer {
+function decodeQuotedPrintable(body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(body.length);
   let n = 0;
   let i = 0;

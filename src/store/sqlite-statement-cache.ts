@@ -1,0 +1,26 @@
+import type SQLite from 'better-sqlite3';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
+
+const MAX_STATEMENTS = 1000;
+
+/**
+ * Kysely's SQLite driver calls `prepare` for every query, and compiling SQL is a large share of a
+ * small query's cost. Statements are keyed by their SQL text (parameters are bound per call), so
+ * the delivery path's dozen queries compile once. Queries with `IN (…)` lists of varying length
+ * make new texts, so the cache is simply emptied when it grows past a bound.
+ */
+export function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string): SqliteStatement {
+      let statement = cache.get(sql);
+      if (!statement) {
+        if (cache.size >= MAX_STATEMENTS) cache.clear();
+        statement = database.prepare(sql) as unknown as SqliteStatement;
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
