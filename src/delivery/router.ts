@@ -70,6 +70,7 @@ export class MessageRouter {
     } else if (queueRemote) {
       const prepared = await this.mail.prepare(message.raw);
       await this.db.transaction().execute((trx) => queueRemote(trx, prepared.hash));
+      await this.mail.store.durable();
     }
     if (remote.length > 0) this.options.onQueued();
     return { local: local.length, remote: remote.length };

@@ -10,9 +10,9 @@ interface Pending<J, R> {
 }
 
 /**
- * Runs many small writes in one transaction, so one fsync makes a whole burst durable: while a
- * commit is in flight, new jobs wait and go together in the next one. Each job's promise settles
- * only after the commit that contains it, which is what lets SMTP answer 250 after durability.
+ * Runs many small writes in one transaction: while a commit is in flight, new jobs wait and go
+ * together in the next one. Each job's promise settles only once the commit that contains it is
+ * durable (`durable`, which coalesces fsyncs), which is what lets SMTP answer 250 after durability.
  *
  * A job that throws a MailError (over quota, say) wrote nothing and fails alone. Any other error
  * aborts the batch; its jobs are then retried one transaction each, so a bad one cannot sink the rest.
@@ -24,6 +24,7 @@ export class GroupCommit<J, R> {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly write: (trx: Kysely<Database>, job: J) => Promise<R>,
+    private readonly durable: () => Promise<void>,
     private readonly afterCommit: (results: R[]) => void,
     private readonly maxBatch = 200,
   ) {}
@@ -69,16 +70,22 @@ export class GroupCommit<J, R> {
       for (const pending of batch) await this.commitBatch([pending]);
       return;
     }
-    const committed: R[] = [];
-    batch.forEach((pending, i) => {
-      const outcome = outcomes[i];
-      if (outcome.ok) {
-        committed.push(outcome.result);
-        pending.resolve(outcome.result);
-      } else {
-        pending.reject(outcome.error);
-      }
-    });
-    if (committed.length > 0) this.afterCommit(committed);
+    // The next batch may commit while this one's fsync runs; each settles after its own.
+    void this.durable().then(
+      () => {
+        const committed: R[] = [];
+        batch.forEach((pending, i) => {
+          const outcome = outcomes[i];
+          if (outcome.ok) {
+            committed.push(outcome.result);
+            pending.resolve(outcome.result);
+          } else {
+            pending.reject(outcome.error);
+          }
+        });
+        if (committed.length > 0) this.afterCommit(committed);
+      },
+      (err: unknown) => batch.forEach((pending) => pending.reject(err)),
+    );
   }
 }

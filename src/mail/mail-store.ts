@@ -38,7 +38,12 @@ export class MailStore {
     readonly store: Store,
     readonly changes: ChangeBus,
   ) {
-    this.deliveries = new GroupCommit(store.db, (trx, delivery) => writeDelivery(trx, store, delivery), (results) => this.announce(results.flat()));
+    this.deliveries = new GroupCommit(
+      store.db,
+      (trx, delivery) => writeDelivery(trx, store, delivery),
+      () => store.durable(),
+      (results) => this.announce(results.flat()),
+    );
   }
 
   private announce(entries: DeliveredEntry[]): void {

@@ -12,8 +12,8 @@ export function sha256Hex(data: Uint8Array): string {
 
 /**
  * Message content, addressed by its SHA-256. The `blobs` table always holds the reference count;
- * the bytes live either in files under the data dir (embedded) or in the table itself (scale-out,
- * where every node must see them). Writers call `persist` before their transaction and
+ * the bytes live in the table itself (always in scale-out, where every node must see them; for
+ * small messages when embedded) or in files under the data dir (large messages, embedded). Writers call `persist` before their transaction and
  * `contentForRow` inside it, so the row and the bytes become durable in that order.
  */
 export interface BlobStore {
@@ -29,11 +29,21 @@ export class BlobNotFoundError extends Error {
   }
 }
 
-export class DiskBlobStore implements BlobStore {
+/**
+ * Embedded mode: small messages (most mail) go into the `blobs` row itself, so the WAL fsync that
+ * commits the delivery also makes the bytes durable; large ones are files under the data dir,
+ * written and fsync'd before the transaction that references them.
+ */
+export class EmbeddedBlobStore implements BlobStore {
   private readonly tmpDir: string;
+  private readonly knownDirs = new Set<string>();
   private tmpCounter = 0;
 
-  constructor(private readonly root: string) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly root: string,
+    private readonly inlineLimit = 128 * 1024,
+  ) {
     this.tmpDir = join(root, 'tmp');
     mkdirSync(this.tmpDir, { recursive: true });
   }
@@ -48,6 +58,7 @@ export class DiskBlobStore implements BlobStore {
    * crash the final name either does not exist or holds the complete content.
    */
   async persist(hash: string, data: Uint8Array): Promise<void> {
+    if (data.byteLength <= this.inlineLimit) return;
     const { dir, file } = this.pathOf(hash);
     try {
       const existing = await stat(file);
@@ -55,7 +66,10 @@ export class DiskBlobStore implements BlobStore {
     } catch {
       // Not there yet: write it.
     }
-    await mkdir(dir, { recursive: true });
+    if (!this.knownDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.knownDirs.add(dir);
+    }
     const tmp = join(this.tmpDir, `${process.pid}-${++this.tmpCounter}-${hash.slice(0, 16)}`);
     const handle = await open(tmp, 'w', 0o600);
     try {
@@ -73,11 +87,14 @@ export class DiskBlobStore implements BlobStore {
     }
   }
 
-  contentForRow(): null {
-    return null;
+  contentForRow(data: Uint8Array): Uint8Array | null {
+    return data.byteLength <= this.inlineLimit ? data : null;
   }
 
   async read(hash: string): Promise<Buffer> {
+    const row = await this.db.selectFrom('blobs').select('data').where('hash', '=', hash).executeTakeFirst();
+    if (!row) throw new BlobNotFoundError(hash);
+    if (row.data) return Buffer.from(row.data);
     try {
       return await readFile(this.pathOf(hash).file);
     } catch (err) {
@@ -85,7 +102,6 @@ export class DiskBlobStore implements BlobStore {
       throw err;
     }
   }
-
 }
 
 export class DatabaseBlobStore implements BlobStore {
