@@ -13,7 +13,12 @@ export function withStatementCache(database: SQLite.Database): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
   return {
     close: () => database.close(),
-    prepare(sql: string): SqliteStatement {
+    prepare(text: string): SqliteStatement {
+      // Kysely opens transactions with a plain BEGIN, which takes the write lock only at the
+      // first write; if another process (a CLI command beside the server) wrote in between, the
+      // upgrade fails at once with SQLITE_BUSY instead of waiting. Every transaction we run
+      // writes, so take the lock up front, where busy_timeout applies.
+      const sql = text === 'begin' ? 'begin immediate' : text;
       let statement = cache.get(sql);
       if (!statement) {
         if (cache.size >= MAX_STATEMENTS) cache.clear();
