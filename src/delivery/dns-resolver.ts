@@ -71,6 +71,44 @@ interface ParsedRecords {
   TXT?: string[][];
 }
 
+const POSITIVE_TTL_MS = 5 * 60_000;
+// RFC 2308 lets resolvers remember "no such name / no such record" too; a short time, so a
+// record just published is seen soon.
+const NEGATIVE_TTL_MS = 60_000;
+const MAX_CACHED = 10_000;
+const NEGATIVE_CODES = new Set(['ENOTFOUND', 'ENODATA']);
+
+/**
+ * Every inbound message asks for the sender domain's SPF and DMARC records, and most come from a
+ * few domains: without a cache each delivery waits on the network (and a lossy resolver's
+ * retries). node:dns exposes no TTL for TXT and MX answers, so answers are kept for a fixed,
+ * short time; identical queries in flight share one request; failures other than "does not
+ * exist" (timeouts, SERVFAIL) are never cached.
+ */
+class AnswerCache {
+  private readonly entries = new Map<string, { expires: number; answer: Promise<unknown> }>();
+
+  get<T>(key: string, ask: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = this.entries.get(key);
+    if (hit && hit.expires > now) return hit.answer as Promise<T>;
+    if (this.entries.size >= MAX_CACHED) this.entries.delete(this.entries.keys().next().value as string);
+    const answer = ask();
+    const entry = { expires: Number.POSITIVE_INFINITY, answer: answer as Promise<unknown> };
+    this.entries.set(key, entry);
+    answer.then(
+      () => {
+        entry.expires = Date.now() + POSITIVE_TTL_MS;
+      },
+      (err: NodeJS.ErrnoException) => {
+        if (NEGATIVE_CODES.has(err.code ?? '')) entry.expires = Date.now() + NEGATIVE_TTL_MS;
+        else if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
+    return answer;
+  }
+}
+
 export function createResolver(opts: ResolverOptions = {}): MailResolver {
   const overrides = new Map<string, ParsedRecords>();
   for (const [name, records] of Object.entries(opts.overrides ?? {})) {
@@ -83,6 +121,7 @@ export function createResolver(opts: ResolverOptions = {}): MailResolver {
     });
   }
   const system = opts.system === false ? null : new Resolver({ timeout: opts.timeoutMs ?? 5_000, tries: 2 });
+  const cache = new AnswerCache();
   if (system && opts.servers) system.setServers(opts.servers);
 
   /**
@@ -104,7 +143,7 @@ export function createResolver(opts: ResolverOptions = {}): MailResolver {
       return structuredClone(values);
     }
     if (!system) throw new DnsError('ENOTFOUND', syscall, key);
-    return ask(system, key);
+    return structuredClone(await cache.get(`${type} ${key}`, () => ask(system, key)));
   }
 
   const resolver = {

@@ -113,3 +113,18 @@ describe('findMailHosts (RFC 5321 §5.1, RFC 7505)', () => {
     await assert.rejects(findMailHosts(resolver, '[not-an-ip]'), MailHostError);
   });
 });
+
+describe('createResolver caches DNS answers', () => {
+  it('answers repeated queries, found and not found, from memory once the server is gone', async () => {
+    const dns = await startFakeDns({ 'sender.test': { TXT: ['v=spf1 -all'] } });
+    const resolver = createResolver({ servers: [dns.server], timeoutMs: 500 });
+    const [first, concurrent] = await Promise.all([resolver.resolveTxt('sender.test'), resolver.resolveTxt('sender.test')]);
+    assert.deepEqual(first, [['v=spf1 -all']]);
+    assert.deepEqual(concurrent, first);
+    await rejectsWithCode(resolver.resolveTxt('_dmarc.sender.test'), 'ENOTFOUND');
+    await dns.close();
+    first[0][0] = 'changed by a caller';
+    assert.deepEqual(await resolver.resolveTxt('sender.test'), [['v=spf1 -all']], 'a cached answer survives the server and callers mutating it');
+    await rejectsWithCode(resolver.resolveTxt('_dmarc.sender.test'), 'ENOTFOUND');
+  });
+});
