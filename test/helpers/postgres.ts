@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT']);
+
 const ADMIN_URL = process.env.PETREL_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
@@ -13,11 +15,14 @@ export interface TestDatabase {
  * skip with a loud message then (never silently): see `postgresOrSkip`.
  */
 export async function createTestDatabase(): Promise<TestDatabase | null> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
+  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 10_000 });
   try {
     await admin.connect();
-  } catch {
-    return null;
+  } catch (err) {
+    // Only "no server there" means skip; a server that answers with an error (too many
+    // clients, bad credentials) is a failure the run must show.
+    if (UNREACHABLE.has((err as NodeJS.ErrnoException).code ?? '')) return null;
+    throw err;
   }
   const name = `petrel_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
   await admin.query(`create database ${name}`);
