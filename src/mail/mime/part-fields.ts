@@ -1,24 +1,14 @@
 // The MIME header fields of one part (RFC 2045 §5-8, RFC 2183, RFC 3066, RFC 2557) as the
 // values BODYSTRUCTURE and JMAP EmailBodyPart report.
-import type { Disposition } from './types.ts';
+import type { BodyPart, Disposition } from './types.ts';
 import { firstHeader, firstHeaderBytes, type RawHeaderField } from './header-parser.ts';
 import { parseStructuredValue } from './content-params.ts';
 import { unfold } from './encoded-words.ts';
 
-export interface PartFields {
-  type: string;
-  subtype: string;
-  params: Record<string, string>;
-  id: string | null;
-  description: string | null;
-  encoding: string;
-  md5: string | null;
-  disposition: Disposition | null;
-  language: string[] | null;
-  location: string | null;
+export type PartFields = Pick<BodyPart, 'type' | 'subtype' | 'params' | 'id' | 'description' | 'encoding' | 'md5' | 'disposition' | 'language' | 'location'> & {
   /** The multipart boundary as bytes, when this is a multipart with one. */
   boundary: Buffer | null;
-}
+};
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
