@@ -102,6 +102,20 @@ export class MailStore {
     }));
   }
 
+  /** The message at one UID of a mailbox, or a MailError naming what was not found. */
+  async messageAt(accountId: number, mailboxName: string, uid: number): Promise<MessageRow> {
+    const mailbox = await findMailbox(this.store.db, accountId, mailboxName);
+    const row = await this.store.db
+      .selectFrom('mailbox_entries as e')
+      .innerJoin('messages as m', 'm.id', 'e.message_id')
+      .selectAll('m')
+      .where('e.mailbox_id', '=', mailbox.id)
+      .where('e.uid', '=', uid)
+      .executeTakeFirst();
+    if (!row) throw new MailError('not_found', `no message with UID ${uid} in ${mailbox.name}`);
+    return row;
+  }
+
   async getMessage(accountId: number, messageId: number): Promise<MessageRow> {
     const row = await this.store.db.selectFrom('messages').selectAll().where('id', '=', messageId).where('account_id', '=', accountId).executeTakeFirst();
     if (!row) throw new MailError('not_found', `no message ${messageId}`);

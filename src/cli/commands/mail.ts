@@ -27,10 +27,10 @@ export function mailCommand(): Command {
     .action((address: string, uid: string, options: CommonOptions & { mailbox: string }) =>
       withStore(options, async (store) => {
         const user = await findUser(store.db, address);
-        const mailStore = new MailStore(store, new ChangeBus());
-        const entry = (await mailStore.listEntries(user.id, options.mailbox)).find((e) => e.uid === Number(uid));
-        if (!entry) throw new MailError('not_found', `no message with UID ${uid} in ${options.mailbox} of ${user.login}`);
-        process.stdout.write(await mailStore.readRaw(user.id, entry.messageId));
+        const number = Number(uid);
+        if (!Number.isInteger(number) || number <= 0) throw new MailError('invalid', `not a UID: ${uid}`);
+        const message = await new MailStore(store, new ChangeBus()).messageAt(user.id, options.mailbox, number);
+        process.stdout.write(await store.blobs.read(message.blob_hash));
       }),
     );
   return mail;
