@@ -38,6 +38,15 @@ interface Outcome {
   result: Pick<RecipientResult, 'status' | 'message' | 'code' | 'enhanced' | 'host'>;
 }
 
+/**
+ * The reply as the remote MTA wrote it, for Diagnostic-Code (RFC 3464 §2.3.6). remote-delivery's
+ * message is already the whole reply line when it came from the peer; prefixing the code again
+ * gave "550 550 5.1.1 …".
+ */
+function smtpReply(code: number, message: string): string {
+  return /^\d{3}(?:[ -]|$)/.test(message) ? message : `${code} ${message}`;
+}
+
 function wants(notify: string | null, what: 'FAILURE' | 'DELAY'): boolean {
   // RFC 3461 §4.1: without NOTIFY the server acts as if FAILURE,DELAY were given.
   return notify === null || notify.toUpperCase().split(',').includes(what);
@@ -185,39 +194,39 @@ export class OutboundWorker {
     await this.record(outcomes, raw);
   }
 
+  /**
+   * Records each recipient's fate. The notices go out before the fates are committed: a crash in
+   * between leaves the recipients pending under their lease, so the attempt (and perhaps the
+   * notice) is repeated, but a bounce is never lost (RFC 5321 §6.1). Committing first, as this
+   * once did, made a crash at that point drop the bounce for good.
+   */
   private async record(outcomes: Outcome[], raw: Buffer | null): Promise<void> {
     const now = Date.now();
     const { config } = this.deps;
-    const failed: Outcome[] = [];
-    const delayed: Outcome[] = [];
-    await this.deps.db.transaction().execute(async (trx) => {
-      for (const outcome of outcomes) {
-        const { row, result } = outcome;
-        const attempts = row.attempts + 1;
-        const base = { attempts, last_attempt_at: now, last_error: result.status === 'sent' ? null : result.message, remote_mta: result.host ?? null, locked_until: 0, locked_by: null };
-        if (result.status === 'sent') {
-          await trx.updateTable('queue_recipients').set({ ...base, status: 'sent' }).where('id', '=', row.id).execute();
-        } else if (result.status === 'permanent' || now >= row.expires_at) {
-          await trx.updateTable('queue_recipients').set({ ...base, status: 'failed' }).where('id', '=', row.id).execute();
-          failed.push(outcome);
-        } else {
-          const notifyDelay = !row.delay_notified && now - row.created_at >= config.outbound.delayNoticeAfterMs;
-          await trx
-            .updateTable('queue_recipients')
-            .set({ ...base, status: 'pending', next_attempt_at: now + nextAttemptDelay(attempts), delay_notified: notifyDelay ? 1 : row.delay_notified })
-            .where('id', '=', row.id)
-            .execute();
-          if (notifyDelay) delayed.push(outcome);
-        }
-      }
+    const fates = outcomes.map((outcome) => {
+      const { row, result } = outcome;
+      if (result.status === 'sent') return { outcome, fate: 'sent' as const, notifyDelay: false };
+      if (result.status === 'permanent' || now >= row.expires_at) return { outcome, fate: 'failed' as const, notifyDelay: false };
+      const notifyDelay = !row.delay_notified && now - row.created_at >= config.outbound.delayNoticeAfterMs;
+      return { outcome, fate: 'pending' as const, notifyDelay };
     });
-    const messageIds = [...new Set(outcomes.map((o) => o.row.queue_message_id))];
+    const failed = fates.filter((f) => f.fate === 'failed').map((f) => f.outcome);
+    const delayed = fates.filter((f) => f.notifyDelay).map((f) => f.outcome);
     for (const outcome of failed) this.deps.log(`outbound: ${outcome.row.recipient} failed: ${outcome.result.message}`);
     if (raw) {
       await this.notify(failed.filter((o) => wants(o.row.notify, 'FAILURE')), 'failed', raw);
       await this.notify(delayed.filter((o) => wants(o.row.notify, 'DELAY')), 'delayed', raw);
     }
+    const messageIds = [...new Set(outcomes.map((o) => o.row.queue_message_id))];
+    // One commit for the fates and the clean-up, so a crash cannot leave a finished message behind.
     await this.deps.db.transaction().execute(async (trx) => {
+      for (const { outcome, fate, notifyDelay } of fates) {
+        const { row, result } = outcome;
+        const attempts = row.attempts + 1;
+        const base = { attempts, last_attempt_at: now, last_error: fate === 'sent' ? null : result.message, remote_mta: result.host ?? null, locked_until: 0, locked_by: null };
+        const next = fate === 'pending' ? { next_attempt_at: now + nextAttemptDelay(attempts), delay_notified: notifyDelay ? 1 : row.delay_notified } : {};
+        await trx.updateTable('queue_recipients').set({ ...base, ...next, status: fate }).where('id', '=', row.id).execute();
+      }
       for (const id of messageIds) await finishIfDone(trx, id);
     });
   }
@@ -233,7 +242,7 @@ export class OutboundWorker {
       action,
       status: result.enhanced ?? (action === 'failed' ? '5.0.0' : '4.0.0'),
       remoteMta: result.host,
-      smtpReply: result.code ? `${result.code} ${result.message}` : undefined,
+      smtpReply: result.code ? smtpReply(result.code, result.message) : undefined,
       reason: result.code ? undefined : result.message,
       lastAttemptDate: new Date(),
       willRetryUntil: action === 'delayed' ? new Date(row.expires_at) : undefined,
