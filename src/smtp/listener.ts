@@ -20,6 +20,9 @@ export function createSmtpServer(base: ListenerBase, options: SMTPServerOptions)
     key: base.tls.key,
     cert: base.tls.cert,
     size: base.maxMessageSize,
+    // Without this smtp-server answers our onData result even for a message it cut off at the
+    // limit, and a 250 there would tell the client a message we never stored was delivered.
+    rejectOversized: true,
     logger: false,
     // RFC 2034 enhanced codes on every reply and RFC 3461 DSN parameters, both off by default in smtp-server.
     hideENHANCEDSTATUSCODES: false,
@@ -33,6 +36,26 @@ export function createSmtpServer(base: ListenerBase, options: SMTPServerOptions)
   });
   server.on('error', (err) => base.log(`smtp: ${err.message}`));
   return server;
+}
+
+/** What we advertise in EHLO (SIZE, 8BITMIME, SMTPUTF8, DSN, AUTH) may appear as a parameter; nothing else. */
+const KNOWN_PARAMETERS = {
+  MAIL: new Set(['SIZE', 'BODY', 'SMTPUTF8', 'RET', 'ENVID', 'AUTH']),
+  RCPT: new Set(['NOTIFY', 'ORCPT']),
+};
+
+/**
+ * RFC 5321 §4.1.1.11: a MAIL or RCPT parameter the server does not implement is answered with
+ * 555, not silently ignored (smtp-server passes unknown ones through to us).
+ */
+export function unknownParameter(args: Record<string, unknown> | false | undefined, command: 'MAIL' | 'RCPT'): SmtpReply | null {
+  const unknown = Object.keys(args || {}).find((key) => !KNOWN_PARAMETERS[command].has(key.toUpperCase()));
+  return unknown === undefined ? null : new SmtpReply(555, '5.5.4', `${command} parameter ${unknown} not recognized`);
+}
+
+/** The reply to a message over the size limit (RFC 1870 §6.3). */
+export function messageTooBig(maxSize: number): SmtpReply {
+  return new SmtpReply(552, '5.3.4', `message exceeds the maximum size of ${maxSize} bytes`);
 }
 
 /** Turns what our services throw into the SMTP reply; anything unexpected is a temporary local error, logged. */

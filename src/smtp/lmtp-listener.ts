@@ -2,7 +2,7 @@ import type { SMTPServer } from 'smtp-server';
 
 import type { LocalRecipient } from '../directory/recipients.ts';
 import type { InboundDelivery } from '../delivery/inbound.ts';
-import { createSmtpServer, toSmtpError, type ListenerBase } from './listener.ts';
+import { createSmtpServer, messageTooBig, toSmtpError, unknownParameter, type ListenerBase } from './listener.ts';
 import { readMessage } from './read-message.ts';
 
 /**
@@ -19,11 +19,15 @@ export function createLmtpListener(base: ListenerBase, inbound: InboundDelivery)
     onClose(session) {
       recipients.delete(session.id);
     },
-    onMailFrom(_address, session, callback) {
+    onMailFrom(address, session, callback) {
+      const unknown = unknownParameter(address.args, 'MAIL');
+      if (unknown) return callback(unknown);
       recipients.set(session.id, []);
       callback();
     },
     onRcptTo(address, session, callback) {
+      const unknown = unknownParameter(address.args, 'RCPT');
+      if (unknown) return callback(unknown);
       inbound.checkRecipient(address.address, {}).then(
         (recipient) => {
           recipients.set(session.id, [...(recipients.get(session.id) ?? []), recipient]);
@@ -36,7 +40,8 @@ export function createLmtpListener(base: ListenerBase, inbound: InboundDelivery)
       (async () => {
         const raw = await readMessage(stream, base.maxMessageSize);
         const list = recipients.get(session.id) ?? [];
-        if (!raw) return list.map(() => 'message too big');
+        // smtp-server repeats an error once per recipient for LMTP (RFC 2033 §4.2).
+        if (!raw) throw messageTooBig(base.maxMessageSize);
         const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const envelope = { mailFrom, remoteAddress: session.remoteAddress, helo: session.hostNameAppearsAs, secure: session.secure, authenticated: true, protocol: 'LMTP' as const };
         // Each recipient is its own delivery; the group commit still puts them in one transaction.

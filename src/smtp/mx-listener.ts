@@ -2,7 +2,7 @@ import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 
 import type { LocalRecipient } from '../directory/recipients.ts';
 import type { InboundDelivery } from '../delivery/inbound.ts';
-import { createSmtpServer, toSmtpError, type ListenerBase } from './listener.ts';
+import { createSmtpServer, messageTooBig, toSmtpError, unknownParameter, type ListenerBase } from './listener.ts';
 import { readMessage } from './read-message.ts';
 import { SmtpReply } from './replies.ts';
 
@@ -18,11 +18,15 @@ export function createMxListener(base: ListenerBase & { maxRecipients: number },
     onClose(session) {
       recipients.delete(session.id);
     },
-    onMailFrom(_address, session, callback) {
+    onMailFrom(address, session, callback) {
+      const unknown = unknownParameter(address.args, 'MAIL');
+      if (unknown) return callback(unknown);
       recipients.set(session.id, []);
       callback();
     },
     onRcptTo(address, session, callback) {
+      const unknown = unknownParameter(address.args, 'RCPT');
+      if (unknown) return callback(unknown);
       const list = recipients.get(session.id) ?? [];
       if (list.length >= base.maxRecipients) return callback(new SmtpReply(452, '4.5.3', 'too many recipients'));
       const declared = session.envelope.mailFrom && session.envelope.mailFrom.args ? Number(session.envelope.mailFrom.args.SIZE) || undefined : undefined;
@@ -45,7 +49,7 @@ export function createMxListener(base: ListenerBase & { maxRecipients: number },
 
   async function receive(stream: Parameters<NonNullable<Parameters<typeof createSmtpServer>[1]['onData']>>[0], session: SMTPServerSession): Promise<string> {
     const raw = await readMessage(stream, base.maxMessageSize);
-    if (!raw) return 'message too big';
+    if (!raw) throw messageTooBig(base.maxMessageSize);
     const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
     await inbound.receive(
       raw,

@@ -7,7 +7,7 @@ import type { Principal } from '../store/schema.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
 import type { MessageRouter } from '../delivery/router.ts';
-import { createSmtpServer, isLoopback, toSmtpError, type ListenerBase } from './listener.ts';
+import { createSmtpServer, isLoopback, messageTooBig, toSmtpError, unknownParameter, type ListenerBase } from './listener.ts';
 import { readMessage } from './read-message.ts';
 import { SmtpReply } from './replies.ts';
 
@@ -51,6 +51,8 @@ export function createSubmissionListener(options: SubmissionListenerOptions, dep
     onMailFrom(address, session, callback) {
       const principal = users.get(session.id);
       if (!principal) return callback(new SmtpReply(530, '5.7.0', 'authentication required'));
+      const unknown = unknownParameter(address.args, 'MAIL');
+      if (unknown) return callback(unknown);
       recipients.set(session.id, []);
       deps.submission.checkSender(principal, address.address).then(
         () => callback(),
@@ -58,6 +60,8 @@ export function createSubmissionListener(options: SubmissionListenerOptions, dep
       );
     },
     onRcptTo(address, session, callback) {
+      const unknown = unknownParameter(address.args, 'RCPT');
+      if (unknown) return callback(unknown);
       const list = recipients.get(session.id) ?? [];
       if (list.length >= options.maxRecipients) return callback(new SmtpReply(452, '4.5.3', 'too many recipients'));
       // Unknown addresses in our own domains are refused now rather than bounced later.
@@ -74,7 +78,7 @@ export function createSubmissionListener(options: SubmissionListenerOptions, dep
       const principal = users.get(session.id);
       (async () => {
         const raw = await readMessage(stream, options.maxMessageSize);
-        if (!raw) return 'message too big';
+        if (!raw) throw messageTooBig(options.maxMessageSize);
         if (!principal || !session.envelope.mailFrom) throw new SmtpReply(530, '5.7.0', 'authentication required');
         const ret = session.envelope.dsn?.ret;
         await deps.submission.submit(
