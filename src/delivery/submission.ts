@@ -8,16 +8,18 @@ import { FLAG_SEEN } from '../mail/flags.ts';
 import { findSpecialUse } from '../mail/mailboxes.ts';
 import { parseMessage } from '../mail/mime/index.ts';
 import type { Database, Principal } from '../store/schema.ts';
-import { DeliveryRefused } from './inbound.ts';
+import { DeliveryRefused, newQueueId } from './inbound.ts';
 import type { QueuedRecipient } from './outbound-queue.ts';
 import type { MessageRouter } from './router.ts';
-import { rfc5322Date } from './trace-headers.ts';
+import { protocolKeyword, receivedHeader, rfc5322Date } from './trace-headers.ts';
 
 export interface SubmissionEnvelope {
   mailFrom: string;
   recipients: QueuedRecipient[];
   envelopeId?: string | null;
   ret?: 'FULL' | 'HDRS' | null;
+  /** Where the message came from, for its Received trace field (RFC 5321 §4.4). */
+  client: { remoteAddress: string; helo: string; secure: boolean };
 }
 
 /**
@@ -51,7 +53,15 @@ export class SubmissionService {
     let added = '';
     if (!parsed.headers.some((h) => h.name.toLowerCase() === 'date')) added += `Date: ${rfc5322Date(new Date())}\r\n`;
     if (!parsed.headers.some((h) => h.name.toLowerCase() === 'message-id')) added += `Message-ID: <${randomUUID()}@${this.hostname}>\r\n`;
-    let message = added ? Buffer.concat([Buffer.from(added), raw]) : raw;
+    // Received goes under the DKIM-Signature, as an MTA adds it on receipt before signing.
+    const received = receivedHeader({
+      helo: envelope.client.helo,
+      remoteAddress: envelope.client.remoteAddress,
+      byHost: this.hostname,
+      protocol: protocolKeyword('SMTP', envelope.client.secure, true),
+      id: newQueueId(),
+    });
+    let message = Buffer.concat([Buffer.from(received + added), raw]);
 
     const fromDomain = fromAddresses[0].slice(fromAddresses[0].lastIndexOf('@') + 1);
     const domain = await this.db.selectFrom('domains').select('id').where('name', '=', fromDomain).executeTakeFirst();

@@ -88,6 +88,7 @@ export function createSubmissionListener(options: SubmissionListenerOptions, dep
             recipients: recipients.get(session.id) ?? [],
             envelopeId: session.envelope.dsn?.envid ?? null,
             ret: ret === 'FULL' || ret === 'HDRS' ? ret : null,
+            client: { remoteAddress: session.remoteAddress, helo: session.hostNameAppearsAs, secure: session.secure },
           },
           raw,
         );

@@ -148,7 +148,7 @@ describe('submission listeners (587 STARTTLS, 465 implicit TLS)', () => {
     assert.ok(stored.endsWith(bare.toString('latin1')), 'the client’s own bytes follow unchanged');
   });
 
-  test('the delivered copy carries a Received trace field saying ESMTPSA (RFC 5321 §4.4, RFC 3848)', { todo: 'src/delivery/submission.ts submit() prepends no Received header' }, () => {
+  test('the delivered copy carries a Received trace field saying ESMTPSA (RFC 5321 §4.4, RFC 3848)', () => {
     const result = smtplibSend({ port: server.ports.submissions, ssl: true, login: [ALICE, PASSWORD], from: ALICE, to: [BOB] }, message(ALICE, 'sub trace'));
     assert.equal(result.status, 'ok', result.raw);
     const stored = showMail(server, BOB, findBySubject(server, BOB, 'sub trace').uid).toString('latin1');
