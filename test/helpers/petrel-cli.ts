@@ -5,23 +5,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import type { QueueListing } from '../../src/delivery/outbound-queue.ts';
+import type { EntrySummary } from '../../src/mail/mail-store.ts';
 import { petrelOk, ROOT } from './petrel-process.ts';
 
-export interface MailEntry {
-  uid: number;
-  messageId: number;
-  subject: string;
-  from: string;
-  to: string;
-  size: number;
-  flags: string[];
-}
-
-export interface QueueEntry {
-  id: number;
-  sender: string;
-  recipients: { id: number; address: string; status: string; attempts: number; nextAttemptAt: number; lastError: string | null }[];
-}
+/** `mail list --json` and `queue list --json` print these, so the tests read them with the same types. */
+export type MailEntry = EntrySummary;
+export type QueueEntry = QueueListing;
 
 export interface DnsRecordJson {
   name: string;
