@@ -36,6 +36,12 @@ function report(err: unknown): number {
   return 1;
 }
 
+// `petrel user list | head`: the reader has gone, so there is nobody left to tell; stop quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
