@@ -7,6 +7,7 @@ import { OutboundWorker } from '../delivery/outbound-worker.ts';
 import { MessageRouter } from '../delivery/router.ts';
 import { SubmissionService } from '../delivery/submission.ts';
 import { ensureAdminAccount } from '../directory/admin-account.ts';
+import { authenticate } from '../directory/authenticate.ts';
 import { ensureDefaultTenant } from '../directory/tenants.ts';
 import { ChangeBus } from '../events/change-bus.ts';
 import { MailStore } from '../mail/mail-store.ts';
@@ -50,7 +51,7 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
     const base = { hostname: config.hostname, tls, maxMessageSize: config.smtp.maxMessageSize, log };
     const { ports } = config;
     if (ports.smtp) servers.push({ name: 'smtp', server: createMxListener({ ...base, maxRecipients: config.smtp.maxRecipients }, inbound) });
-    const submissionDeps = { db: store.db, submission, router };
+    const submissionDeps = { authenticate: (login: string, password: string) => authenticate(store.db, login, password), submission, router };
     const submissionOptions = { ...base, allowInsecureAuth: config.smtp.allowInsecureAuth, maxRecipients: config.smtp.maxRecipients };
     if (ports.submission) servers.push({ name: 'submission', server: createSubmissionListener({ ...submissionOptions, implicitTls: false }, submissionDeps) });
     if (ports.submissions) servers.push({ name: 'submissions', server: createSubmissionListener({ ...submissionOptions, implicitTls: true }, submissionDeps) });

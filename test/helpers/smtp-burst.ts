@@ -1,58 +1,8 @@
-// A deliberately plain SMTP client on net.Socket for load and crash tests: no pipelining, no
-// library between the test and the wire, so "acknowledged" means exactly "we read 250 after DATA".
+// Load and crash tests' SMTP traffic over the raw SmtpSession: no pipelining, no library between
+// the test and the wire, so "acknowledged" means exactly "we read 250 after DATA".
 import { randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
 
-interface Reply {
-  code: number;
-  text: string;
-}
-
-/** Reads multi-line SMTP replies (RFC 5321 §4.2.1) off one socket. */
-class ReplyReader {
-  private buffer = '';
-  private readonly replies: Reply[] = [];
-  private waiter: { resolve: (r: Reply) => void; reject: (e: Error) => void } | null = null;
-  private lines: string[] = [];
-  private closed: Error | null = null;
-
-  constructor(socket: Socket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => this.push(chunk));
-    const fail = (err?: Error) => {
-      this.closed ??= err ?? new Error('connection closed');
-      this.waiter?.reject(this.closed);
-      this.waiter = null;
-    };
-    socket.on('error', fail);
-    socket.on('close', () => fail());
-  }
-
-  private push(chunk: string): void {
-    this.buffer += chunk;
-    for (let end = this.buffer.indexOf('\r\n'); end >= 0; end = this.buffer.indexOf('\r\n')) {
-      const line = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 2);
-      this.lines.push(line);
-      if (line.charAt(3) !== '-') {
-        this.replies.push({ code: Number(line.slice(0, 3)), text: this.lines.join('\n') });
-        this.lines = [];
-      }
-    }
-    while (this.waiter && this.replies.length > 0) {
-      const waiter = this.waiter;
-      this.waiter = null;
-      waiter.resolve(this.replies.shift() as Reply);
-    }
-  }
-
-  next(): Promise<Reply> {
-    const ready = this.replies.shift();
-    if (ready) return Promise.resolve(ready);
-    if (this.closed) return Promise.reject(this.closed);
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
-  }
-}
+import { SmtpSession, type Reply } from './smtp-session.ts';
 
 export interface BurstMessage {
   subject: string;
@@ -70,10 +20,6 @@ export function burstMessage(tag: string, from: string, to: string): BurstMessag
     'latin1',
   );
   return { subject, raw };
-}
-
-function dotStuff(raw: Buffer): string {
-  return raw.toString('latin1').replace(/^\./gm, '..');
 }
 
 export interface BurstResult {
@@ -104,18 +50,16 @@ export async function smtpBurst(options: {
   const acknowledged = new Map<string, BurstMessage>();
   let attempted = 0;
   const session = async (index: number): Promise<void> => {
-    const socket = connect({ host: '127.0.0.1', port: options.port });
-    socket.setTimeout(options.idleTimeoutMs ?? 30_000, () => socket.destroy(new Error('idle timeout')));
-    const reader = new ReplyReader(socket);
+    let session: SmtpSession | null = null;
     const command = async (line: string, expect: number): Promise<Reply> => {
-      socket.write(`${line}\r\n`);
-      const reply = await reader.next();
+      const reply = await session!.command(line);
       if (reply.code !== expect) throw new Error(`${line.split(' ')[0]}: ${reply.text}`);
       return reply;
     };
     try {
-      const greeting = await reader.next();
-      if (greeting.code !== 220) throw new Error(`greeting: ${greeting.text}`);
+      const opened = await SmtpSession.open(options.port, { timeoutMs: options.idleTimeoutMs ?? 30_000 });
+      session = opened.session;
+      if (opened.greeting.code !== 220) throw new Error(`greeting: ${opened.greeting.text}`);
       await command(`EHLO burst${index}.test`, 250);
       if (options.auth) await command(`AUTH PLAIN ${Buffer.from(`\0${options.auth.user}\0${options.auth.pass}`).toString('base64')}`, 235);
       for (let n = 0; !options.shouldStop(); n++) {
@@ -123,20 +67,17 @@ export async function smtpBurst(options: {
         attempted++;
         await command(`MAIL FROM:<${options.from}>`, 250);
         await command(`RCPT TO:<${options.to}>`, 250);
-        await command('DATA', 354);
-        socket.write(`${dotStuff(message.raw)}.\r\n`);
-        const reply = await reader.next();
+        const { end } = await session.data(message.raw);
         // Only a 250 to the end of data makes the server responsible for the message (RFC 5321 §4.1.1.4).
-        if (reply.code === 250) {
+        if (end?.code === 250) {
           acknowledged.set(message.subject, message);
           options.onAcknowledged?.(message);
         }
       }
-      socket.end('QUIT\r\n');
     } catch {
       // The server was killed mid-session: whatever was not acknowledged is not owed.
     } finally {
-      socket.destroy();
+      await session?.close();
     }
   };
   await Promise.all(Array.from({ length: options.connections }, (_, i) => session(i)));
