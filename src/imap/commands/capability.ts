@@ -1,0 +1,7 @@
+import type { Command } from '../proto/types.ts';
+import type { Handler } from './index.ts';
+
+export const capability: Handler<Extract<Command, { name: 'CAPABILITY' }>> = async (session) => {
+  session.send(['CAPABILITY', ...session.capabilityList()]);
+  return { status: 'OK', text: 'CAPABILITY completed' };
+};

@@ -1,0 +1,15 @@
+import type { Command } from '../proto/types.ts';
+import type { Handler } from './index.ts';
+
+const SPECIAL_USES = new Set(['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash']);
+
+/** CREATE with RFC 6154 USE; superior names are created too. */
+export const create: Handler<Extract<Command, { name: 'CREATE' }>> = async (session, command) => {
+  if (command.specialUse.length > 1) return { status: 'NO', code: 'USEATTR', text: 'One special-use attribute per mailbox' };
+  const use = command.specialUse[0];
+  const canonical = use ? [...SPECIAL_USES].find((u) => u.toLowerCase() === use.toLowerCase()) : undefined;
+  if (use && !canonical) return { status: 'NO', code: 'USEATTR', text: `Unsupported special-use attribute ${use}` };
+  if (command.mailbox.toUpperCase() === 'INBOX') return { status: 'NO', code: 'ALREADYEXISTS', text: 'INBOX always exists' };
+  await session.services.mail.createMailbox(session.accountId, command.mailbox, canonical ?? null);
+  return { status: 'OK', text: 'CREATE completed' };
+};

@@ -1,0 +1,68 @@
+import type { EntryData } from '../../mail/mail-store.ts';
+import { fetchItems, marksSeen, needsMeta, needsRaw } from '../fetch-items.ts';
+import { formatUidSet } from '../proto/sequence-set.ts';
+import type { Command } from '../proto/types.ts';
+import { UnknownTransferEncoding } from '../sections.ts';
+import type { ImapSession } from '../session.ts';
+import type { Handler } from './index.ts';
+
+/** Entries read per round trip to the store: big enough to amortise the query, small enough to bound memory. */
+const BATCH = 250;
+
+type FetchCommand = Extract<Command, { name: 'FETCH' }>;
+
+export const fetch: Handler<FetchCommand> = async (session, command) => {
+  const selected = session.selected!;
+  if (command.vanished && (!command.uid || command.changedSince === undefined || !session.qresync)) {
+    return { status: 'BAD', text: 'VANISHED needs UID FETCH with CHANGEDSINCE and QRESYNC enabled' };
+  }
+  const uids = selected.resolve(command.set, command.uid);
+  const wantsModseq = command.changedSince !== undefined || command.attributes.some((a) => a.type === 'MODSEQ');
+  if (wantsModseq) session.enabled.add('CONDSTORE');
+  const { mail } = session.services;
+  if (command.vanished && command.changedSince !== undefined) {
+    const changes = await mail.changesSince(session.accountId, selected.id, command.changedSince);
+    const ranges = selected.uidRanges(command.set);
+    const vanished = changes.expunged.filter((uid) => ranges.some((r) => uid >= r.start && uid <= r.end)).sort((a, b) => a - b);
+    if (vanished.length > 0) session.send(['VANISHED', '(EARLIER)', { raw: formatUidSet(vanished) }]);
+  }
+  const meta = command.attributes.some(needsMeta);
+  const raw = command.attributes.some(needsRaw);
+  const setSeen = !selected.readOnly && command.attributes.some(marksSeen);
+  const withFlags = setSeen && !command.attributes.some((a) => a.type === 'FLAGS') ? [...command.attributes, { type: 'FLAGS' as const }] : command.attributes;
+  const condstore = session.condstore && (wantsModseq || withFlags.some((a) => a.type === 'FLAGS'));
+  try {
+    for (let i = 0; i < uids.length; i += BATCH) {
+      let entries = await mail.fetchEntries(session.accountId, selected.id, uids.slice(i, i + BATCH), { meta });
+      if (command.changedSince !== undefined) entries = entries.filter((e) => e.modseq > command.changedSince!);
+      if (setSeen) entries = await markSeen(session, entries);
+      for (const entry of entries) {
+        const seq = selected.seqOf(entry.uid);
+        if (seq === 0) continue;
+        const bytes = raw ? await mail.readBlob(entry.blobHash) : null;
+        session.send([seq, 'FETCH', fetchItems(entry, withFlags, { raw: bytes, condstore })]);
+        await session.connection.drained();
+        if (session.connection.isClosed) return { status: 'NO', text: 'Connection closed' };
+      }
+    }
+  } catch (err) {
+    if (err instanceof UnknownTransferEncoding) return { status: 'NO', code: 'UNKNOWN-CTE', text: err.message };
+    throw err;
+  }
+  return { status: 'OK', text: 'FETCH completed' };
+};
+
+/** Sets \Seen on the entries that lack it and returns them with their new flags and modseq. */
+async function markSeen(session: ImapSession, entries: EntryData[]): Promise<EntryData[]> {
+  const unseen = entries.filter((e) => !e.flags.includes('\\Seen')).map((e) => e.uid);
+  if (unseen.length === 0) return entries;
+  const selected = session.selected!;
+  const result = await session.services.mail.storeFlags(session.accountId, selected.id, unseen, 'add', ['\\Seen']);
+  const updated = new Map(result.updated.map((u) => [u.uid, u]));
+  return entries.map((entry) => {
+    const change = updated.get(entry.uid);
+    if (!change) return entry;
+    selected.ownChanges.set(entry.uid, change.modseq);
+    return { ...entry, flags: change.flags, modseq: change.modseq };
+  });
+}

@@ -1,0 +1,116 @@
+import type { MailboxInfo } from '../../mail/mail-store.ts';
+import { HIERARCHY_SEPARATOR } from '../../mail/mailboxes.ts';
+import { encodeMailboxName, matchesListPattern } from '../proto/mailbox-name.ts';
+import type { ImapValue } from '../proto/serializer.ts';
+import type { Command, ListCommand } from '../proto/types.ts';
+import type { ImapSession } from '../session.ts';
+import type { Handler } from './index.ts';
+import { statusResponse } from './status.ts';
+
+/** Old Outlook's XLIST (Gmail's pre-RFC 6154 extension) names for special uses. */
+const XLIST_NAMES: Record<string, string> = { '\\All': '\\AllMail', '\\Junk': '\\Spam' };
+
+interface Listed {
+  name: string;
+  mailbox: MailboxInfo | null;
+  hasChildren: boolean;
+  /** A parent listed only because a child matched the selection (RFC 5258 RECURSIVEMATCH). */
+  childInfo: boolean;
+}
+
+/** Every name in the account's tree, including superiors that do not exist as mailboxes themselves. */
+function hierarchy(mailboxes: MailboxInfo[]): Map<string, Listed> {
+  const names = new Map<string, Listed>();
+  for (const mailbox of mailboxes) names.set(mailbox.name, { name: mailbox.name, mailbox, hasChildren: false, childInfo: false });
+  for (const mailbox of mailboxes) {
+    const parts = mailbox.name.split(HIERARCHY_SEPARATOR);
+    for (let i = 1; i < parts.length; i++) {
+      const parent = parts.slice(0, i).join(HIERARCHY_SEPARATOR);
+      const entry = names.get(parent) ?? { name: parent, mailbox: null, hasChildren: false, childInfo: false };
+      entry.hasChildren = true;
+      names.set(parent, entry);
+    }
+  }
+  return names;
+}
+
+function matchesAny(name: string, reference: string, patterns: string[]): boolean {
+  return patterns.some((pattern) => matchesListPattern(name, reference, pattern, HIERARCHY_SEPARATOR));
+}
+
+/** LIST (RFC 9051 §6.3.9) with LIST-EXTENDED, SPECIAL-USE, LIST-STATUS. */
+export const list: Handler<ListCommand> = async (session, command) => {
+  if (!command.extended && command.patterns.length === 1 && command.patterns[0] === '') {
+    session.send(['LIST', [{ raw: '\\Noselect' }], { quoted: HIERARCHY_SEPARATOR }, { quoted: '' }]);
+    return { status: 'OK', text: 'LIST completed' };
+  }
+  const mailboxes = await session.services.mail.listMailboxes(session.accountId);
+  const tree = hierarchy(mailboxes);
+  const subscribedOnly = command.selection.includes('SUBSCRIBED');
+  const specialOnly = command.selection.includes('SPECIAL-USE');
+  const recursive = command.selection.includes('RECURSIVEMATCH');
+  const selected = (entry: Listed) => (!subscribedOnly || !!entry.mailbox?.subscribed) && (!specialOnly || !!entry.mailbox?.specialUse);
+
+  const results: Listed[] = [];
+  for (const entry of [...tree.values()].sort((a, b) => compareNames(a.name, b.name))) {
+    if (!matchesAny(entry.name, command.reference, command.patterns)) continue;
+    if (selected(entry)) {
+      // A name that exists only as a superior is listed for `%` (RFC 9051 §6.3.9), not for `*`.
+      if (!entry.mailbox && !(entry.hasChildren && command.patterns.some((p) => p.endsWith('%')))) continue;
+      results.push(entry);
+    } else if (recursive && hasSelectedDescendant(tree, entry.name, selected)) {
+      results.push({ ...entry, childInfo: true });
+    }
+  }
+  for (const entry of results) {
+    const attributes: string[] = [];
+    if (!entry.mailbox) attributes.push(command.extended ? '\\NonExistent' : '\\Noselect');
+    // CHILDREN (RFC 3348) and SPECIAL-USE attributes are always sent: cheap here, and old clients rely on them without asking.
+    attributes.push(entry.hasChildren ? '\\HasChildren' : '\\HasNoChildren');
+    if ((command.returnSubscribed || subscribedOnly) && entry.mailbox?.subscribed) attributes.push('\\Subscribed');
+    if (entry.mailbox?.specialUse) attributes.push(entry.mailbox.specialUse);
+    const line: ImapValue[] = ['LIST', attributes.map((a) => ({ raw: a })), { quoted: HIERARCHY_SEPARATOR }, { string: encodeMailboxName(entry.name, session.utf8) }];
+    if (entry.childInfo) line.push([{ quoted: 'CHILDINFO' }, [{ quoted: 'SUBSCRIBED' }]]);
+    session.send(line);
+    if (command.returnStatus && entry.mailbox) session.send(await statusResponse(session, entry.mailbox.id, entry.name, command.returnStatus));
+  }
+  return { status: 'OK', text: 'LIST completed' };
+};
+
+function hasSelectedDescendant(tree: Map<string, Listed>, name: string, selected: (entry: Listed) => boolean): boolean {
+  const prefix = name + HIERARCHY_SEPARATOR;
+  for (const entry of tree.values()) if (entry.name.startsWith(prefix) && entry.mailbox && selected(entry)) return true;
+  return false;
+}
+
+/** INBOX first, then the rest in code-point order: what clients show when they do not sort. */
+function compareNames(a: string, b: string): number {
+  if (a === 'INBOX') return -1;
+  if (b === 'INBOX') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** LSUB (RFC 3501) and XLIST: older clients' ways to ask for subscriptions and special folders. */
+export const lsub: Handler<Extract<Command, { name: 'LSUB' | 'XLIST' }>> = async (session, command) => {
+  const mailboxes = await session.services.mail.listMailboxes(session.accountId);
+  const tree = hierarchy(mailboxes);
+  for (const entry of [...tree.values()].sort((a, b) => compareNames(a.name, b.name))) {
+    if (!matchesListPattern(entry.name, command.reference, command.pattern, HIERARCHY_SEPARATOR)) continue;
+    const attributes: string[] = [];
+    if (command.name === 'LSUB') {
+      if (!entry.mailbox?.subscribed) {
+        // RFC 3501 §6.3.9: a `%` match on an unsubscribed parent of subscribed children is shown \Noselect.
+        if (!(command.pattern.endsWith('%') && hasSelectedDescendant(tree, entry.name, (e) => !!e.mailbox?.subscribed))) continue;
+        attributes.push('\\Noselect');
+      }
+    } else {
+      if (!entry.mailbox) attributes.push('\\Noselect');
+      attributes.push(entry.hasChildren ? '\\HasChildren' : '\\HasNoChildren');
+      if (entry.name === 'INBOX') attributes.push('\\Inbox');
+      const use = entry.mailbox?.specialUse;
+      if (use) attributes.push(XLIST_NAMES[use] ?? use);
+    }
+    session.send([command.name, attributes.map((a) => ({ raw: a })), { quoted: HIERARCHY_SEPARATOR }, { string: encodeMailboxName(entry.name, session.utf8) }]);
+  }
+  return { status: 'OK', text: `${command.name} completed` };
+};

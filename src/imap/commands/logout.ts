@@ -1,0 +1,8 @@
+import type { Command } from '../proto/types.ts';
+import type { Handler } from './index.ts';
+
+export const logout: Handler<Extract<Command, { name: 'LOGOUT' }>> = async (session) => {
+  session.sendRaw('* BYE Petrel logging out\r\n');
+  session.state = 'logout';
+  return { status: 'OK', text: 'LOGOUT completed', sync: false, after: () => session.connection.end() };
+};

@@ -1,0 +1,55 @@
+import { mailboxObjectId } from '../../mail/object-ids.ts';
+import { encodeMailboxName } from '../proto/mailbox-name.ts';
+import type { ImapValue } from '../proto/serializer.ts';
+import type { Command, StatusItem } from '../proto/types.ts';
+import type { ImapSession } from '../session.ts';
+import type { Handler } from './index.ts';
+
+export const status: Handler<Extract<Command, { name: 'STATUS' }>> = async (session, command) => {
+  const mailbox = await session.services.mail.getMailbox(session.accountId, command.mailbox);
+  session.send(await statusResponse(session, mailbox.id, mailbox.name, command.items));
+  return { status: 'OK', text: 'STATUS completed' };
+};
+
+/** The untagged STATUS response, shared with LIST-STATUS (RFC 5819). */
+export async function statusResponse(session: ImapSession, mailboxId: number, name: string, items: StatusItem[]): Promise<ImapValue[]> {
+  const counts = await session.services.mail.mailboxStatus(session.accountId, mailboxId);
+  const values: ImapValue[] = [];
+  for (const item of items) {
+    values.push(item);
+    switch (item) {
+      case 'MESSAGES':
+        values.push(counts.messages);
+        break;
+      case 'UIDNEXT':
+        values.push(counts.uidnext);
+        break;
+      case 'UIDVALIDITY':
+        values.push(counts.uidvalidity);
+        break;
+      case 'UNSEEN':
+        values.push(counts.unseen);
+        break;
+      case 'DELETED':
+        values.push(counts.deleted);
+        break;
+      case 'SIZE':
+        values.push(counts.size);
+        break;
+      case 'RECENT':
+        values.push(0);
+        break;
+      case 'HIGHESTMODSEQ':
+        session.enabled.add('CONDSTORE');
+        values.push(counts.highestModseq);
+        break;
+      case 'APPENDLIMIT':
+        values.push(session.services.appendLimit);
+        break;
+      case 'MAILBOXID':
+        values.push([{ raw: mailboxObjectId(mailboxId) }]);
+        break;
+    }
+  }
+  return ['STATUS', { string: encodeMailboxName(name, session.utf8) }, values];
+}

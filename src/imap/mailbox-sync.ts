@@ -1,0 +1,58 @@
+import { formatUidSet } from './proto/sequence-set.ts';
+import type { ImapValue } from './proto/serializer.ts';
+import type { SelectedMailbox } from './selected-mailbox.ts';
+import type { ImapSession } from './session.ts';
+
+/** The FETCH items that report an entry's flags, with MODSEQ once CONDSTORE is on (RFC 7162 §3.1.4). */
+export function flagItems(session: ImapSession, uid: number, flags: string[], modseq: number): ImapValue[] {
+  const items: ImapValue[] = ['UID', uid, 'FLAGS', flags.map((f) => ({ raw: f }))];
+  if (session.condstore) items.push('MODSEQ', [modseq]);
+  return items;
+}
+
+/**
+ * Reports what others changed in the selected mailbox since the session last looked: expunges
+ * (EXPUNGE, or VANISHED under QRESYNC) when allowed, new messages (EXISTS), and flag changes
+ * (FETCH). Flag changes the session made itself were answered already and are skipped.
+ */
+export async function announceChanges(session: ImapSession, selected: SelectedMailbox, allowExpunge: boolean): Promise<void> {
+  const { mail } = session.services;
+  const since = selected.knownModseq;
+  const changes = await mail.changesSince(session.accountId, selected.id, since);
+  if (session.selected !== selected) return;
+
+  for (const uid of changes.expunged) if (selected.seqOf(uid) > 0) selected.pendingExpunge.add(uid);
+  if (allowExpunge && selected.pendingExpunge.size > 0) {
+    const gone = [...selected.pendingExpunge].sort((a, b) => a - b);
+    if (session.qresync) {
+      for (const uid of gone) selected.remove(uid);
+      session.send(['VANISHED', { raw: formatUidSet(gone) }]);
+    } else {
+      // Highest first, so each reported number is still valid when the client reads it.
+      for (const uid of gone.reverse()) {
+        const seq = selected.remove(uid);
+        if (seq > 0) session.send([seq, 'EXPUNGE']);
+      }
+    }
+  }
+
+  const last = selected.uids.length > 0 ? selected.uids[selected.uids.length - 1] : 0;
+  const expunged = new Set(changes.expunged);
+  const added = changes.changed
+    .map((c) => c.uid)
+    .filter((uid) => uid > last && !expunged.has(uid))
+    .sort((a, b) => a - b);
+  if (added.length > 0) {
+    selected.append(added);
+    session.send([selected.exists, 'EXISTS']);
+  }
+
+  const addedSet = new Set(added);
+  for (const change of changes.changed) {
+    if (addedSet.has(change.uid) || selected.ownChanges.get(change.uid) === change.modseq) continue;
+    const seq = selected.seqOf(change.uid);
+    if (seq > 0 && !selected.pendingExpunge.has(change.uid)) session.send([seq, 'FETCH', flagItems(session, change.uid, change.flags, change.modseq)]);
+  }
+  selected.ownChanges.clear();
+  selected.knownModseq = Math.max(since, changes.highestModseq);
+}

@@ -1,0 +1,54 @@
+import type { SearchKey, UidRange } from '../mail/search-criteria.ts';
+import type { ImapSearchKey } from './proto/types.ts';
+import type { SelectedMailbox } from './selected-mailbox.ts';
+
+/** Charsets SEARCH, SORT and THREAD accept; strings arrive as UTF-8 either way. */
+export const SEARCH_CHARSETS = ['UTF-8', 'US-ASCII'];
+
+export function charsetSupported(charset: string | undefined): boolean {
+  return charset === undefined || SEARCH_CHARSETS.includes(charset.toUpperCase());
+}
+
+/** Runs of consecutive UIDs as ranges. */
+function toRanges(uids: number[]): UidRange[] {
+  const ranges: UidRange[] = [];
+  for (const uid of uids) {
+    const last = ranges.at(-1);
+    if (last && uid === last.end + 1) last.end = uid;
+    else ranges.push({ start: uid, end: uid });
+  }
+  return ranges;
+}
+
+/** Replaces IMAP's sequence-number and UID-set leaves with UID ranges the mail core understands. */
+export function resolveSearchKey(key: ImapSearchKey, selected: SelectedMailbox): SearchKey {
+  switch (key.type) {
+    case 'seqset':
+      return { type: 'uid', ranges: toRanges(selected.resolveSeqSet(key.set)) };
+    case 'uidset':
+      return { type: 'uid', ranges: key.set.kind === 'saved' ? toRanges(selected.saved) : selected.uidRanges(key.set) };
+    case 'and':
+      return { type: 'and', keys: key.keys.map((k) => resolveSearchKey(k, selected)) };
+    case 'or':
+      return { type: 'or', keys: [resolveSearchKey(key.keys[0], selected), resolveSearchKey(key.keys[1], selected)] };
+    case 'not':
+      return { type: 'not', key: resolveSearchKey(key.key, selected) };
+    default:
+      return key;
+  }
+}
+
+export function usesModseq(key: ImapSearchKey): boolean {
+  switch (key.type) {
+    case 'modseq':
+      return true;
+    case 'and':
+      return key.keys.some(usesModseq);
+    case 'or':
+      return key.keys.some(usesModseq);
+    case 'not':
+      return usesModseq(key.key);
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,321 @@
+import type { SecureContext } from 'node:tls';
+
+import type { LoginThrottle } from '../directory/login-throttle.ts';
+import type { AccountChange, ChangeBus } from '../events/change-bus.ts';
+import { MailError } from '../mail/errors.ts';
+import type { MailStore } from '../mail/mail-store.ts';
+import type { Principal } from '../store/schema.ts';
+import { capabilities } from './capabilities.ts';
+import { COMMANDS, type Completion } from './commands/index.ts';
+import type { ImapConnection } from './connection.ts';
+import { CommandFramer } from './proto/framer.ts';
+import { parseCommand } from './proto/parser.ts';
+import { tagged, untagged, type ImapValue } from './proto/serializer.ts';
+import type { Command, TaggedCommand } from './proto/types.ts';
+import { InvalidSequenceSet, type SelectedMailbox } from './selected-mailbox.ts';
+import { announceChanges } from './mailbox-sync.ts';
+
+export interface ImapServices {
+  mail: MailStore;
+  changes: ChangeBus;
+  authenticate(login: string, password: string): Promise<Principal | null>;
+  throttle: LoginThrottle;
+  tlsContext: SecureContext;
+  /** Plaintext LOGIN/AUTHENTICATE from a non-loopback peer without TLS. */
+  allowInsecureAuth: boolean;
+  appendLimit: number;
+  log(line: string): void;
+}
+
+export type SessionState = 'notauth' | 'auth' | 'selected' | 'logout';
+
+const UNAUTHENTICATED_TIMEOUT_MS = 60_000;
+/** RFC 9051 §5.4: at least 30 minutes of inactivity before an autologout. */
+const AUTHENTICATED_TIMEOUT_MS = 30 * 60_000;
+const MAX_QUEUED_COMMANDS = 64;
+const MAX_FAILED_LOGINS = 3;
+const MAX_LINE_BYTES = 64 * 1024;
+
+/** Commands during which EXPUNGE must not be sent (RFC 9051 §7.5.1); their UID forms may. */
+const NO_EXPUNGE_DURING = new Set(['FETCH', 'STORE', 'SEARCH', 'SORT', 'THREAD']);
+
+/** One client connection: its state, the commands it sends, and the updates it must be told about. */
+export class ImapSession {
+  state: SessionState = 'notauth';
+  principal: Principal | null = null;
+  selected: SelectedMailbox | null = null;
+  /** Extensions the client turned on with ENABLE (upper-case), or implicitly (CONDSTORE by a MODSEQ fetch). */
+  readonly enabled = new Set<string>();
+  failedLogins = 0;
+
+  private framer: CommandFramer;
+  /** Bumped by STARTTLS: commands queued before it came in cleartext and are dropped (RFC 9051 §6.2.1). */
+  private generation = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  private unsubscribe: (() => void) | null = null;
+  /** Set by the change bus when the selected mailbox changed; cleared by a sync. */
+  private dirty = false;
+  private idleTag: string | null = null;
+  private lineWaiter: ((line: string | null) => void) | null = null;
+
+  constructor(
+    readonly connection: ImapConnection,
+    readonly services: ImapServices,
+  ) {
+    this.framer = this.newFramer();
+    connection.data((chunk) => this.receive(chunk));
+    connection.closed$(() => this.closed());
+    connection.setIdleTimeout(UNAUTHENTICATED_TIMEOUT_MS, () => this.autologout());
+  }
+
+  private newFramer(): CommandFramer {
+    return new CommandFramer({ maxLineBytes: MAX_LINE_BYTES, maxLiteralBytes: this.services.appendLimit, maxCommandBytes: this.services.appendLimit + MAX_LINE_BYTES });
+  }
+
+  /** Forgets everything the client sent but we have not run yet. */
+  resetInput(): void {
+    this.generation++;
+    this.framer = this.newFramer();
+  }
+
+  start(): void {
+    this.send(['OK', { raw: `[CAPABILITY ${this.capabilityList().join(' ')}]` }, 'Petrel', 'IMAP4rev2', 'ready']);
+  }
+
+  get utf8(): boolean {
+    return this.enabled.has('UTF8=ACCEPT');
+  }
+
+  get condstore(): boolean {
+    return this.enabled.has('CONDSTORE') || this.enabled.has('QRESYNC');
+  }
+
+  get qresync(): boolean {
+    return this.enabled.has('QRESYNC');
+  }
+
+  get rev2(): boolean {
+    return this.enabled.has('IMAP4REV2');
+  }
+
+  get accountId(): number {
+    if (!this.principal) throw new Error('not authenticated');
+    return this.principal.id;
+  }
+
+  get loginAllowed(): boolean {
+    return this.connection.isSecure || this.services.allowInsecureAuth || isLoopback(this.connection.remoteAddress);
+  }
+
+  capabilityList(): string[] {
+    return capabilities({
+      authenticated: this.state === 'auth' || this.state === 'selected',
+      tls: this.connection.isSecure,
+      loginAllowed: this.loginAllowed,
+      appendLimit: this.services.appendLimit,
+      compressed: this.connection.isCompressed,
+    });
+  }
+
+  send(values: ImapValue[]): void {
+    this.connection.write(untagged(values, { utf8: this.utf8 }));
+  }
+
+  sendRaw(text: string): void {
+    this.connection.write(Buffer.from(text, 'utf8'));
+  }
+
+  private receive(chunk: Buffer): void {
+    for (const event of this.framer.push(chunk)) {
+      switch (event.type) {
+        case 'command':
+          this.enqueue(event.bytes);
+          break;
+        case 'continue':
+          this.sendRaw('+ Ready for literal data\r\n');
+          break;
+        case 'line':
+          this.line(event.text);
+          break;
+        case 'error':
+          if (event.fatal) {
+            this.sendRaw(`* BYE ${event.message}\r\n`);
+            this.connection.end();
+            return;
+          }
+          this.connection.write(event.tag ? tagged(event.tag, event.code === 'TOOBIG' ? 'NO' : 'BAD', event.message, event.code) : Buffer.from(`* BAD ${event.message}\r\n`));
+          break;
+      }
+    }
+  }
+
+  private line(text: string): void {
+    if (this.lineWaiter) {
+      const waiter = this.lineWaiter;
+      this.lineWaiter = null;
+      waiter(text);
+    } else if (this.idleTag !== null) {
+      this.endIdle(text);
+    }
+  }
+
+  /** The next raw line from the client (AUTHENTICATE continuations); null if the connection closes first. */
+  readLine(): Promise<string | null> {
+    this.framer.lineMode = true;
+    return new Promise((resolve) => {
+      this.lineWaiter = (line) => {
+        this.framer.lineMode = false;
+        resolve(line);
+      };
+    });
+  }
+
+  private enqueue(bytes: Buffer): void {
+    const generation = this.generation;
+    this.queued++;
+    if (this.queued >= MAX_QUEUED_COMMANDS) this.connection.pause();
+    this.queue = this.queue
+      .then(() => (generation === this.generation ? this.run(bytes) : undefined))
+      .catch((err: unknown) => this.services.log(`imap: session error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`))
+      .finally(() => {
+        this.queued--;
+        if (this.queued < MAX_QUEUED_COMMANDS / 2) this.connection.resume();
+      });
+  }
+
+  private async run(bytes: Buffer): Promise<void> {
+    if (this.state === 'logout' || this.connection.isClosed) return;
+    const parsed = parseCommand(bytes, { utf8Accept: this.utf8 });
+    if (!('command' in parsed)) {
+      this.connection.write(parsed.tag ? tagged(parsed.tag, 'BAD', parsed.message) : Buffer.from(`* BAD ${parsed.message}\r\n`));
+      return;
+    }
+    await this.execute(parsed);
+  }
+
+  private async execute({ tag, command }: TaggedCommand): Promise<void> {
+    const spec = COMMANDS[command.name];
+    if (!spec.states.includes(this.state)) {
+      this.connection.write(tagged(tag, 'BAD', stateMessage(command.name, this.state)));
+      return;
+    }
+    let completion: Completion;
+    try {
+      completion = await spec.run(this, command as never, tag);
+    } catch (err) {
+      completion = this.failure(err, command);
+    }
+    if (completion.status === 'IDLE') return;
+    if (this.selected && this.state === 'selected' && completion.sync !== false) {
+      await this.syncNow(!NO_EXPUNGE_DURING.has(command.name) || ('uid' in command && command.uid));
+    }
+    this.connection.write(tagged(tag, completion.status, completion.text, completion.code));
+    if (completion.after) await completion.after();
+  }
+
+  private failure(err: unknown, command: Command): Completion {
+    if (err instanceof InvalidSequenceSet) return { status: 'BAD', text: err.message };
+    if (err instanceof MailError) {
+      const code =
+        err.code === 'over_quota'
+          ? 'OVERQUOTA'
+          : err.code === 'not_found'
+            ? command.name === 'APPEND' || command.name === 'COPY' || command.name === 'MOVE'
+              ? 'TRYCREATE'
+              : 'NONEXISTENT'
+            : err.code === 'exists'
+              ? 'ALREADYEXISTS'
+              : err.code === 'too_large'
+                ? 'TOOBIG'
+                : 'CANNOT';
+      return { status: 'NO', code, text: err.message };
+    }
+    this.services.log(`imap: ${command.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return { status: 'NO', code: 'SERVERBUG', text: `${command.name} failed on the server; it has been logged` };
+  }
+
+  /** Tells the client about changes others made to the selected mailbox since it was last told. */
+  async syncNow(allowExpunge: boolean): Promise<void> {
+    if (!this.selected || (!this.dirty && (!allowExpunge || this.selected.pendingExpunge.size === 0))) return;
+    this.dirty = false;
+    await announceChanges(this, this.selected, allowExpunge);
+  }
+
+  /** Called once the client is authenticated: subscribes to the account's changes and lengthens the idle timeout. */
+  loggedIn(principal: Principal): void {
+    this.principal = principal;
+    this.state = 'auth';
+    this.connection.setIdleTimeout(AUTHENTICATED_TIMEOUT_MS, () => this.autologout());
+    this.unsubscribe = this.services.changes.subscribe(principal.id, (change) => this.changed(change));
+  }
+
+  select(selected: SelectedMailbox | null): void {
+    this.selected = selected;
+    this.state = selected ? 'selected' : 'auth';
+    this.dirty = false;
+  }
+
+  private changed(change: AccountChange): void {
+    if (!this.selected || !change.mailboxIds.includes(this.selected.id)) return;
+    this.dirty = true;
+    if (this.idleTag !== null) {
+      this.queue = this.queue.then(() => this.syncNow(true)).catch((err: unknown) => this.services.log(`imap: idle sync failed: ${String(err)}`));
+    }
+  }
+
+  /** RFC 2177: answers with a continuation and reports changes as they happen until DONE. */
+  async beginIdle(tag: string): Promise<void> {
+    this.idleTag = tag;
+    this.framer.lineMode = true;
+    this.sendRaw('+ idling\r\n');
+    this.dirty = true;
+    await this.syncNow(true);
+  }
+
+  private endIdle(text: string): void {
+    const tag = this.idleTag!;
+    this.idleTag = null;
+    this.framer.lineMode = false;
+    this.queue = this.queue.then(async () => {
+      if (text.trim().toUpperCase() !== 'DONE') {
+        this.connection.write(tagged(tag, 'BAD', 'Expected DONE to end IDLE'));
+        return;
+      }
+      await this.syncNow(true);
+      this.connection.write(tagged(tag, 'OK', 'IDLE terminated'));
+    });
+  }
+
+  /** Logs the session out now, e.g. after too many failed logins. */
+  bye(text: string): void {
+    this.state = 'logout';
+    this.sendRaw(`* BYE ${text}\r\n`);
+    this.connection.end();
+  }
+
+  private autologout(): void {
+    this.bye('Autologout; idle for too long');
+  }
+
+  private closed(): void {
+    this.state = 'logout';
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.lineWaiter) this.lineWaiter(null);
+  }
+
+  get maxFailedLogins(): number {
+    return MAX_FAILED_LOGINS;
+  }
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+function stateMessage(name: string, state: SessionState): string {
+  if (state === 'notauth') return `${name} needs a login first`;
+  if (state === 'auth') return `${name} needs a selected mailbox`;
+  return `${name} is not allowed now`;
+}
