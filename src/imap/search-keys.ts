@@ -1,4 +1,5 @@
-import type { SearchKey, UidRange } from '../mail/search-criteria.ts';
+import type { SearchKey } from '../mail/search-criteria.ts';
+import { toRanges } from '../mail/uid-ranges.ts';
 import type { ImapSearchKey } from './proto/types.ts';
 import type { SelectedMailbox } from './selected-mailbox.ts';
 
@@ -7,17 +8,6 @@ export const SEARCH_CHARSETS = ['UTF-8', 'US-ASCII'];
 
 export function charsetSupported(charset: string | undefined): boolean {
   return charset === undefined || SEARCH_CHARSETS.includes(charset.toUpperCase());
-}
-
-/** Runs of consecutive UIDs as ranges. */
-function toRanges(uids: number[]): UidRange[] {
-  const ranges: UidRange[] = [];
-  for (const uid of uids) {
-    const last = ranges.at(-1);
-    if (last && uid === last.end + 1) last.end = uid;
-    else ranges.push({ start: uid, end: uid });
-  }
-  return ranges;
 }
 
 /** Replaces IMAP's sequence-number and UID-set leaves with UID ranges the mail core understands. */

@@ -6,7 +6,7 @@ import { MailError } from '../mail/errors.ts';
 import type { MailStore } from '../mail/mail-store.ts';
 import type { Principal } from '../store/schema.ts';
 import { capabilities } from './capabilities.ts';
-import { COMMANDS, type Completion } from './commands/index.ts';
+import { COMMANDS, type CommandSpec, type Completion } from './commands/index.ts';
 import type { ImapConnection } from './connection.ts';
 import { CommandFramer } from './proto/framer.ts';
 import { parseCommand } from './proto/parser.ts';
@@ -188,21 +188,22 @@ export class ImapSession {
     if (this.state === 'logout' || this.connection.isClosed) return;
     const parsed = parseCommand(bytes, { utf8Accept: this.utf8 });
     if (!('command' in parsed)) {
-      this.connection.write(parsed.tag ? tagged(parsed.tag, 'BAD', parsed.message) : Buffer.from(`* BAD ${parsed.message}\r\n`));
+      this.connection.write(parsed.tag ? tagged(parsed.tag, parsed.code ? 'NO' : 'BAD', parsed.message, parsed.code) : Buffer.from(`* BAD ${parsed.message}\r\n`));
       return;
     }
     await this.execute(parsed);
   }
 
   private async execute({ tag, command }: TaggedCommand): Promise<void> {
-    const spec = COMMANDS[command.name];
+    // Indexing the registry by a union of names is too much for the checker; each entry is typed where it is defined.
+    const spec = COMMANDS[command.name] as CommandSpec<Command>;
     if (!spec.states.includes(this.state)) {
       this.connection.write(tagged(tag, 'BAD', stateMessage(command.name, this.state)));
       return;
     }
     let completion: Completion;
     try {
-      completion = await spec.run(this, command as never, tag);
+      completion = await spec.run(this, command, tag);
     } catch (err) {
       completion = this.failure(err, command);
     }

@@ -1,4 +1,4 @@
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
 /** RFC 4314 rights an owner has on every mailbox of their own. */
@@ -8,7 +8,7 @@ const OWNER_RIGHTS = 'lrswipkxtea';
  * ACL commands (RFC 4314). Every mailbox today belongs to the one user who logs in to it, who
  * holds all rights; granting rights to others arrives with shared mailboxes.
  */
-export const acl: Handler<Extract<Command, { name: 'GETACL' | 'SETACL' | 'DELETEACL' | 'LISTRIGHTS' | 'MYRIGHTS' }>> = async (session, command) => {
+export const acl: Handler<CommandOf<'GETACL' | 'SETACL' | 'DELETEACL' | 'LISTRIGHTS' | 'MYRIGHTS'>> = async (session, command) => {
   const mailbox = await session.services.mail.getMailbox(session.accountId, command.mailbox);
   const owner = session.principal!.login ?? String(session.principal!.id);
   switch (command.name) {

@@ -1,10 +1,10 @@
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { ImapSession } from '../session.ts';
 import { checkCredentials } from './login.ts';
 import type { Handler } from './index.ts';
 
 /** RFC 9051 §6.2.2 with SASL-IR (RFC 4959): PLAIN (RFC 4616) and the LOGIN mechanism old Outlook uses. */
-export const authenticate: Handler<Extract<Command, { name: 'AUTHENTICATE' }>> = async (session, command) => {
+export const authenticate: Handler<CommandOf<'AUTHENTICATE'>> = async (session, command) => {
   if (!session.loginAllowed) return { status: 'NO', code: 'PRIVACYREQUIRED', text: 'Use STARTTLS or the implicit-TLS port before logging in' };
   const mechanism = command.mechanism.toUpperCase();
   if (mechanism === 'PLAIN') {

@@ -1,7 +1,7 @@
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
-export const capability: Handler<Extract<Command, { name: 'CAPABILITY' }>> = async (session) => {
+export const capability: Handler<CommandOf<'CAPABILITY'>> = async (session) => {
   session.send(['CAPABILITY', ...session.capabilityList()]);
   return { status: 'OK', text: 'CAPABILITY completed' };
 };

@@ -1,15 +1,15 @@
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
 /** CLOSE expunges \Deleted messages silently (RFC 9051 §6.4.1); UNSELECT does not (RFC 3691). */
-export const close: Handler<Extract<Command, { name: 'CLOSE' }>> = async (session) => {
+export const close: Handler<CommandOf<'CLOSE'>> = async (session) => {
   const selected = session.selected!;
   if (!selected.readOnly) await session.services.mail.expunge(session.accountId, selected.id, selected.uids, { onlyDeleted: true });
   session.select(null);
   return { status: 'OK', text: 'CLOSE completed', sync: false };
 };
 
-export const unselect: Handler<Extract<Command, { name: 'UNSELECT' }>> = async (session) => {
+export const unselect: Handler<CommandOf<'UNSELECT'>> = async (session) => {
   session.select(null);
   return { status: 'OK', text: 'UNSELECT completed', sync: false };
 };

@@ -1,9 +1,9 @@
 import { formatUidSet } from '../proto/sequence-set.ts';
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
 /** COPY and MOVE (RFC 6851) with UIDPLUS's COPYUID (RFC 4315). */
-export const copy: Handler<Extract<Command, { name: 'COPY' | 'MOVE' }>> = async (session, command) => {
+export const copy: Handler<CommandOf<'COPY' | 'MOVE'>> = async (session, command) => {
   const selected = session.selected!;
   if (command.name === 'MOVE' && selected.readOnly) return { status: 'NO', code: 'READ-ONLY', text: 'The mailbox is open read-only (EXAMINE)' };
   const uids = selected.resolve(command.set, command.uid);

@@ -1,10 +1,10 @@
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
 const SPECIAL_USES = new Set(['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash']);
 
 /** CREATE with RFC 6154 USE; superior names are created too. */
-export const create: Handler<Extract<Command, { name: 'CREATE' }>> = async (session, command) => {
+export const create: Handler<CommandOf<'CREATE'>> = async (session, command) => {
   if (command.specialUse.length > 1) return { status: 'NO', code: 'USEATTR', text: 'One special-use attribute per mailbox' };
   const use = command.specialUse[0];
   const canonical = use ? [...SPECIAL_USES].find((u) => u.toLowerCase() === use.toLowerCase()) : undefined;

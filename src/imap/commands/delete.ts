@@ -1,7 +1,7 @@
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
-export const deleteMailbox: Handler<Extract<Command, { name: 'DELETE' }>> = async (session, command) => {
+export const deleteMailbox: Handler<CommandOf<'DELETE'>> = async (session, command) => {
   if (command.mailbox === 'INBOX') return { status: 'NO', code: 'CANNOT', text: 'INBOX cannot be deleted' };
   const { mail } = session.services;
   const mailbox = await mail.getMailbox(session.accountId, command.mailbox);

@@ -1,9 +1,9 @@
 import { ENABLEABLE } from '../capabilities.ts';
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
 /** RFC 5161: reports only what it newly enabled; QRESYNC implies CONDSTORE (RFC 7162 §3.2.3). */
-export const enable: Handler<Extract<Command, { name: 'ENABLE' }>> = async (session, command) => {
+export const enable: Handler<CommandOf<'ENABLE'>> = async (session, command) => {
   const newly: string[] = [];
   for (const name of command.capabilities) {
     const upper = name.toUpperCase();

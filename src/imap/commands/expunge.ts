@@ -1,9 +1,9 @@
 import { formatUidSet } from '../proto/sequence-set.ts';
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
 /** EXPUNGE and UID EXPUNGE (RFC 4315): only messages with \Deleted go. */
-export const expunge: Handler<Extract<Command, { name: 'EXPUNGE' }>> = async (session, command) => {
+export const expunge: Handler<CommandOf<'EXPUNGE'>> = async (session, command) => {
   const selected = session.selected!;
   if (selected.readOnly) return { status: 'NO', code: 'READ-ONLY', text: 'The mailbox is open read-only (EXAMINE)' };
   const candidates = command.uid ? selected.resolveUidSet(command.set) : [...selected.uids];

@@ -1,7 +1,7 @@
 import type { EntryData } from '../../mail/mail-store.ts';
 import { fetchItems, marksSeen, needsMeta, needsRaw } from '../fetch-items.ts';
 import { formatUidSet } from '../proto/sequence-set.ts';
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import { UnknownTransferEncoding } from '../sections.ts';
 import type { ImapSession } from '../session.ts';
 import type { Handler } from './index.ts';
@@ -9,7 +9,7 @@ import type { Handler } from './index.ts';
 /** Entries read per round trip to the store: big enough to amortise the query, small enough to bound memory. */
 const BATCH = 250;
 
-type FetchCommand = Extract<Command, { name: 'FETCH' }>;
+type FetchCommand = CommandOf<'FETCH'>;
 
 export const fetch: Handler<FetchCommand> = async (session, command) => {
   const selected = session.selected!;

@@ -1,8 +1,8 @@
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
 /** RFC 2971. The client's parameters are only logged; we say who we are. */
-export const id: Handler<Extract<Command, { name: 'ID' }>> = async (session, command) => {
+export const id: Handler<CommandOf<'ID'>> = async (session, command) => {
   if (command.params) {
     const described = Object.entries(command.params)
       .map(([k, v]) => `${k}=${v ?? 'NIL'}`)

@@ -1,4 +1,4 @@
-import type { Command, CommandName } from '../proto/types.ts';
+import type { Command, CommandName, CommandOf } from '../proto/types.ts';
 import type { ImapSession, SessionState } from '../session.ts';
 import { acl } from './acl.ts';
 import { append } from './append.ts';
@@ -52,7 +52,7 @@ export interface CommandSpec<C extends Command> {
   run: Handler<C>;
 }
 
-type Registry = { [N in CommandName]: CommandSpec<Extract<Command, { name: N }>> };
+type Registry = { [N in CommandName]: CommandSpec<CommandOf<N>> };
 
 const ANY: SessionState[] = ['notauth', 'auth', 'selected'];
 const NOT_AUTH: SessionState[] = ['notauth'];

@@ -2,7 +2,7 @@ import type { MailboxInfo } from '../../mail/mail-store.ts';
 import { HIERARCHY_SEPARATOR } from '../../mail/mailboxes.ts';
 import { encodeMailboxName, matchesListPattern } from '../proto/mailbox-name.ts';
 import type { ImapValue } from '../proto/serializer.ts';
-import type { Command, ListCommand } from '../proto/types.ts';
+import type { CommandOf, ListCommand } from '../proto/types.ts';
 import type { ImapSession } from '../session.ts';
 import type { Handler } from './index.ts';
 import { statusResponse } from './status.ts';
@@ -91,7 +91,7 @@ function compareNames(a: string, b: string): number {
 }
 
 /** LSUB (RFC 3501) and XLIST: older clients' ways to ask for subscriptions and special folders. */
-export const lsub: Handler<Extract<Command, { name: 'LSUB' | 'XLIST' }>> = async (session, command) => {
+export const lsub: Handler<CommandOf<'LSUB' | 'XLIST'>> = async (session, command) => {
   const mailboxes = await session.services.mail.listMailboxes(session.accountId);
   const tree = hierarchy(mailboxes);
   for (const entry of [...tree.values()].sort((a, b) => compareNames(a.name, b.name))) {

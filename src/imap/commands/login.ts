@@ -1,8 +1,8 @@
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { ImapSession } from '../session.ts';
 import type { Completion, Handler } from './index.ts';
 
-export const login: Handler<Extract<Command, { name: 'LOGIN' }>> = async (session, command) => {
+export const login: Handler<CommandOf<'LOGIN'>> = async (session, command) => {
   if (!session.loginAllowed) return { status: 'NO', code: 'PRIVACYREQUIRED', text: 'Use STARTTLS or the implicit-TLS port before logging in' };
   return checkCredentials(session, command.user, command.password);
 };

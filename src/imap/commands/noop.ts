@@ -1,5 +1,5 @@
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
 /** NOOP and CHECK: nothing to do but let the session report pending changes before the OK. */
-export const noop: Handler<Extract<Command, { name: 'NOOP' | 'CHECK' }>> = async (_session, command) => ({ status: 'OK', text: `${command.name} completed` });
+export const noop: Handler<CommandOf<'NOOP' | 'CHECK'>> = async (_session, command) => ({ status: 'OK', text: `${command.name} completed` });

@@ -1,5 +1,5 @@
 import type { ImapValue } from '../proto/serializer.ts';
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { ImapSession } from '../session.ts';
 import type { Handler } from './index.ts';
 
@@ -14,7 +14,7 @@ async function quotaLine(session: ImapSession): Promise<ImapValue[]> {
 }
 
 /** GETQUOTA, GETQUOTAROOT and SETQUOTA; limits are the administrator's to set, not the user's. */
-export const quota: Handler<Extract<Command, { name: 'GETQUOTA' | 'GETQUOTAROOT' | 'SETQUOTA' }>> = async (session, command) => {
+export const quota: Handler<CommandOf<'GETQUOTA' | 'GETQUOTAROOT' | 'SETQUOTA'>> = async (session, command) => {
   switch (command.name) {
     case 'GETQUOTAROOT': {
       const mailbox = await session.services.mail.getMailbox(session.accountId, command.mailbox);

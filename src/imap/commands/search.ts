@@ -1,11 +1,11 @@
 import { formatUidSet } from '../proto/sequence-set.ts';
 import type { ImapValue } from '../proto/serializer.ts';
-import type { Command, SearchReturnOption } from '../proto/types.ts';
+import type { CommandOf, SearchReturnOption } from '../proto/types.ts';
 import { charsetSupported, resolveSearchKey, SEARCH_CHARSETS, usesModseq } from '../search-keys.ts';
 import type { ImapSession } from '../session.ts';
 import type { Completion, Handler } from './index.ts';
 
-export const search: Handler<Extract<Command, { name: 'SEARCH' }>> = async (session, command, tag) => {
+export const search: Handler<CommandOf<'SEARCH'>> = async (session, command, tag) => {
   if (!charsetSupported(command.charset)) return badCharset();
   const selected = session.selected!;
   const key = resolveSearchKey(command.key, selected);

@@ -1,7 +1,7 @@
 import { mailboxObjectId } from '../../mail/object-ids.ts';
 import { flagItems } from '../mailbox-sync.ts';
 import { formatUidSet } from '../proto/sequence-set.ts';
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import { SelectedMailbox } from '../selected-mailbox.ts';
 import type { ImapSession } from '../session.ts';
 import type { Handler } from './index.ts';
@@ -10,7 +10,7 @@ const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft
 /** Keywords clients commonly set (RFC 5788 registry); listed so clients offer them, any other is allowed too. */
 const COMMON_KEYWORDS = ['$Forwarded', '$MDNSent', '$Junk', '$NotJunk', '$Phishing'];
 
-type SelectCommand = Extract<Command, { name: 'SELECT' | 'EXAMINE' }>;
+type SelectCommand = CommandOf<'SELECT' | 'EXAMINE'>;
 
 /** SELECT and EXAMINE (RFC 9051 §6.3.2-3), with CONDSTORE and QRESYNC (RFC 7162 §3.2.5). */
 export const select: Handler<SelectCommand> = async (session, command) => {

@@ -1,10 +1,10 @@
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import { charsetSupported, resolveSearchKey } from '../search-keys.ts';
 import type { Handler } from './index.ts';
 import { badCharset, sendExtendedResult } from './search.ts';
 
 /** SORT (RFC 5256) with SORT=DISPLAY (RFC 5957) and ESORT (RFC 5267). */
-export const sort: Handler<Extract<Command, { name: 'SORT' }>> = async (session, command, tag) => {
+export const sort: Handler<CommandOf<'SORT'>> = async (session, command, tag) => {
   if (!charsetSupported(command.charset)) return badCharset();
   const selected = session.selected!;
   const key = resolveSearchKey(command.key, selected);

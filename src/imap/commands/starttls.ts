@@ -1,7 +1,7 @@
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
-export const starttls: Handler<Extract<Command, { name: 'STARTTLS' }>> = async (session) => {
+export const starttls: Handler<CommandOf<'STARTTLS'>> = async (session) => {
   if (session.connection.isSecure) return { status: 'BAD', text: 'TLS is already active' };
   return {
     status: 'OK',

@@ -1,11 +1,11 @@
 import { mailboxObjectId } from '../../mail/object-ids.ts';
 import { encodeMailboxName } from '../proto/mailbox-name.ts';
 import type { ImapValue } from '../proto/serializer.ts';
-import type { Command, StatusItem } from '../proto/types.ts';
+import type { CommandOf, StatusItem } from '../proto/types.ts';
 import type { ImapSession } from '../session.ts';
 import type { Handler } from './index.ts';
 
-export const status: Handler<Extract<Command, { name: 'STATUS' }>> = async (session, command) => {
+export const status: Handler<CommandOf<'STATUS'>> = async (session, command) => {
   const mailbox = await session.services.mail.getMailbox(session.accountId, command.mailbox);
   session.send(await statusResponse(session, mailbox.id, mailbox.name, command.items));
   return { status: 'OK', text: 'STATUS completed' };

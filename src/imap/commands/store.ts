@@ -1,10 +1,10 @@
 import { flagItems } from '../mailbox-sync.ts';
 import { formatUidSet } from '../proto/sequence-set.ts';
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
 /** STORE with CONDSTORE's UNCHANGEDSINCE (RFC 7162 §3.1.3). */
-export const store: Handler<Extract<Command, { name: 'STORE' }>> = async (session, command) => {
+export const store: Handler<CommandOf<'STORE'>> = async (session, command) => {
   const selected = session.selected!;
   if (selected.readOnly) return { status: 'NO', code: 'READ-ONLY', text: 'The mailbox is open read-only (EXAMINE)' };
   const uids = selected.resolve(command.set, command.uid);

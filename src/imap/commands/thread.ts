@@ -1,11 +1,11 @@
 import type { ThreadNode } from '../../mail/search-criteria.ts';
-import type { Command } from '../proto/types.ts';
+import type { CommandOf } from '../proto/types.ts';
 import { charsetSupported, resolveSearchKey } from '../search-keys.ts';
 import type { Handler } from './index.ts';
 import { badCharset } from './search.ts';
 
 /** THREAD (RFC 5256 §4) with REFERENCES and ORDEREDSUBJECT. */
-export const thread: Handler<Extract<Command, { name: 'THREAD' }>> = async (session, command) => {
+export const thread: Handler<CommandOf<'THREAD'>> = async (session, command) => {
   if (!charsetSupported(command.charset)) return badCharset();
   const selected = session.selected!;
   const key = resolveSearchKey(command.key, selected);
