@@ -17,6 +17,8 @@ const DEFAULT_MAX_CONNECTIONS = 20_000;
 
 export interface ImapListener {
   server: Server;
+  /** Binds and resolves with the port actually bound (useful with port 0). */
+  listen(port: number, host: string): Promise<number>;
   /** Stops accepting, then cuts the sessions still open (they hold no unsaved state). */
   close(): Promise<void>;
 }
@@ -49,20 +51,19 @@ export function createImapListener(options: ImapListenerOptions, services: Omit<
   }
   return {
     server,
+    listen: (port, host) =>
+      new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const socket of open) socket.destroy();
       }),
   };
-}
-
-export function listenOn(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

@@ -127,7 +127,10 @@ export class ImapSession {
   }
 
   private receive(chunk: Buffer): void {
-    for (const event of this.framer.push(chunk)) {
+    // Event by event, not a whole chunk at once: ending IDLE switches the framer back to commands
+    // mid-chunk, and clients (iOS) send DONE and their next command in one packet.
+    this.framer.feed(chunk);
+    for (let event = this.framer.next(); event; event = this.framer.next()) {
       switch (event.type) {
         case 'command':
           this.enqueue(event.bytes);

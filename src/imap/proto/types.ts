@@ -144,6 +144,9 @@ export type Command =
 
 export type CommandName = Command['name'];
 
+/** The command with this name; works where one union member carries several names (NOOP | CHECK ...). */
+export type CommandOf<N extends CommandName> = Command & { name: N };
+
 /** A parsed command line with its tag. `uid` variants are folded into the command. */
 export interface TaggedCommand {
   tag: string;
@@ -157,4 +160,9 @@ export interface TaggedCommand {
 export interface ParseFailure {
   tag?: string;
   message: string;
+  /**
+   * A response code when the failure deserves `NO [code]` rather than BAD: only
+   * `BADCHARSET (UTF-8 US-ASCII)` (RFC 9051 §6.4.4, unsupported SEARCH/SORT/THREAD charset).
+   */
+  code?: string;
 }

@@ -1,0 +1,109 @@
+// ENVELOPE and BODY/BODYSTRUCTURE values (RFC 9051 §7.5.2 and the `body` grammar in §9).
+import type { Address, BodyPart, Envelope } from '../../mail/mime/types.ts';
+import type { ImapValue } from './serializer.ts';
+
+function nstr(s: string | null): ImapValue {
+  return s === null ? null : { string: s };
+}
+
+function addressValue(address: Address): ImapValue {
+  const at = address.address.lastIndexOf('@');
+  const mailbox = at >= 0 ? address.address.slice(0, at) : address.address;
+  const host = at >= 0 ? address.address.slice(at + 1) : '';
+  // A NIL host means group syntax (RFC 9051 §7.5.2), so a domainless address gets a placeholder
+  // host as Dovecot does, rather than being misread as the start of a group.
+  return [nstr(address.name || null), null, nstr(mailbox || 'MISSING_MAILBOX'), nstr(host || 'MISSING_DOMAIN')];
+}
+
+// RFC 9051 §9 `env-from = "(" 1*address ")" / nil`: addresses follow each other without spaces.
+function addressList(addresses: Address[]): ImapValue {
+  return addresses.length === 0 ? null : [{ adjacent: addresses.map(addressValue) }];
+}
+
+/** The ENVELOPE of a raw (not RFC 2047-decoded) envelope: IMAP clients decode encoded words themselves. */
+export function envelopeValue(env: Envelope): ImapValue {
+  return [
+    nstr(env.date),
+    nstr(env.subject),
+    addressList(env.from),
+    addressList(env.sender),
+    addressList(env.replyTo),
+    addressList(env.to),
+    addressList(env.cc),
+    addressList(env.bcc),
+    nstr(env.inReplyTo),
+    nstr(env.messageId),
+  ];
+}
+
+function paramList(params: Record<string, string>): ImapValue {
+  const entries = Object.entries(params);
+  if (entries.length === 0) return null;
+  return entries.flatMap(([name, value]): ImapValue[] => [{ string: name }, { string: value }]);
+}
+
+function dispositionValue(part: BodyPart): ImapValue {
+  if (!part.disposition) return null;
+  return [{ string: part.disposition.type }, paramList(part.disposition.params)];
+}
+
+function languageValue(language: string[] | null): ImapValue {
+  if (!language || language.length === 0) return null;
+  return language.length === 1 ? { string: language[0] } : language.map((l): ImapValue => ({ string: l }));
+}
+
+// RFC 2045 §5.2: a text part without parameters is us-ascii, and clients rely on seeing it.
+function bodyParams(part: BodyPart): ImapValue {
+  if (part.type === 'text' && Object.keys(part.params).length === 0) return [{ string: 'charset' }, { string: 'us-ascii' }];
+  return paramList(part.params);
+}
+
+function bodyFields(part: BodyPart): ImapValue[] {
+  return [bodyParams(part), nstr(part.id), nstr(part.description), { string: part.encoding }, part.size];
+}
+
+// Dovecot answers a multipart without any parts (only from broken input) with one empty
+// text/plain child, because the grammar requires at least one body in a multipart.
+const EMPTY_TEXT_PART: BodyPart = {
+  headerStart: 0,
+  bodyStart: 0,
+  end: 0,
+  type: 'text',
+  subtype: 'plain',
+  params: {},
+  id: null,
+  description: null,
+  encoding: '7bit',
+  size: 0,
+  lines: 0,
+  md5: null,
+  disposition: null,
+  language: null,
+  location: null,
+  parts: [],
+};
+
+const EMPTY_ENVELOPE: ImapValue = [null, null, null, null, null, null, null, null, null, null];
+
+/** `BODY` (extended false) or `BODYSTRUCTURE` (extended true) of a part and its descendants. */
+export function bodyStructureValue(part: BodyPart, extended: boolean): ImapValue {
+  if (part.type === 'multipart') {
+    const children = part.parts.length > 0 ? part.parts : [EMPTY_TEXT_PART];
+    // RFC 9051 §9 `body-type-mpart = 1*body SP media-subtype`: no space between the children.
+    const value: ImapValue[] = [{ adjacent: children.map((c) => bodyStructureValue(c, extended)) }, { string: part.subtype }];
+    if (extended) value.push(paramList(part.params), dispositionValue(part), languageValue(part.language), nstr(part.location));
+    return value;
+  }
+  const value: ImapValue[] = [{ string: part.type }, { string: part.subtype }, ...bodyFields(part)];
+  if (part.type === 'message' && (part.subtype === 'rfc822' || part.subtype === 'global')) {
+    // The grammar requires an envelope and body after message/rfc822 even when the part is
+    // encoded and so was not parsed: an empty envelope and empty text body, as Dovecot sends.
+    const envelope = part.message ? envelopeValue(part.message.rawEnvelope) : EMPTY_ENVELOPE;
+    const body = part.message ? bodyStructureValue(part.message.body, extended) : bodyStructureValue(EMPTY_TEXT_PART, extended);
+    value.push(envelope, body, part.lines);
+  } else if (part.type === 'text') {
+    value.push(part.lines);
+  }
+  if (extended) value.push(nstr(part.md5), dispositionValue(part), languageValue(part.language), nstr(part.location));
+  return value;
+}
