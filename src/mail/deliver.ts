@@ -7,6 +7,7 @@ import { MailError } from './errors.ts';
 import { joinKeywords } from './flags.ts';
 import { CHANGE_CREATED, CHANGE_UPDATED, recordChanges } from './modseq.ts';
 import type { PreparedMessage } from './prepared-message.ts';
+import { threadParents } from './thread-tree.ts';
 import { assignThread } from './threads.ts';
 
 /** One mailbox a message goes into. */
@@ -121,6 +122,7 @@ export async function writeDelivery(trx: Kysely<Database>, ctx: DeliveryContext,
         envelope,
         body_structure: bodyStructure,
         header_size: parsed.headerSize,
+        refs: threadParents(parsed.references, parsed.inReplyTo).join(' '),
       })
       .returning('id')
       .executeTakeFirstOrThrow();

@@ -45,3 +45,17 @@ export function formatFlags(flags: number, keywords: string): string[] {
 export function joinKeywords(keywords: readonly string[]): string {
   return keywords.join(' ');
 }
+
+export type FlagMode = 'add' | 'remove' | 'replace';
+
+/** One entry's flags after a STORE; keywords compare case-insensitively (RFC 9051 §2.3.2) and keep their first spelling. */
+export function applyFlagChange(mode: FlagMode, change: FlagSet, flags: number, keywords: string): { flags: number; keywords: string } {
+  const current = keywords ? keywords.split(' ') : [];
+  if (mode === 'replace') return { flags: change.flags, keywords: joinKeywords(change.keywords) };
+  if (mode === 'add') {
+    const known = new Set(current.map((k) => k.toLowerCase()));
+    return { flags: flags | change.flags, keywords: joinKeywords([...current, ...change.keywords.filter((k) => !known.has(k.toLowerCase()))]) };
+  }
+  const removed = new Set(change.keywords.map((k) => k.toLowerCase()));
+  return { flags: flags & ~change.flags, keywords: joinKeywords(current.filter((k) => !removed.has(k.toLowerCase()))) };
+}

@@ -1,16 +1,59 @@
-import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
 
 import type { ChangeBus } from '../events/change-bus.ts';
-import { releaseBlob } from '../store/blob-store.ts';
 import type { Store } from '../store/database.ts';
-import type { MessageRow } from '../store/schema.ts';
+import type { Database, MessageRow } from '../store/schema.ts';
 import { writeDelivery, type DeliveredEntry, type Delivery } from './deliver.ts';
+import { insertCopies, ownedMailbox, recordManyChanges, removeEntries, selectEntries } from './entry-writes.ts';
 import { MailError } from './errors.ts';
-import { formatFlags, parseFlags } from './flags.ts';
-import { findMailbox } from './mailboxes.ts';
-import { CHANGE_DESTROYED, CHANGE_UPDATED, recordChanges } from './modseq.ts';
-import { prepareMessage, type PreparedMessage } from './prepared-message.ts';
+import { applyFlagChange, FLAG_DELETED, formatFlags, parseFlags, type FlagMode } from './flags.ts';
 import { GroupCommit } from './group-commit.ts';
+import { changesSince, mailboxStatus, type FlagState, type MailboxChanges, type MailboxStatus } from './mailbox-state.ts';
+import { createMailboxPath, findMailbox, listMailboxes, mailboxInfo, moveInboxTo, renameMailboxTree, type MailboxInfo } from './mailboxes.ts';
+import { CHANGE_DESTROYED, CHANGE_UPDATED, nextModseq, recordChanges } from './modseq.ts';
+import { prepareMessage, type PreparedMessage } from './prepared-message.ts';
+import { searchMailbox } from './search.ts';
+import type { SearchKey, SortCriterion, ThreadAlgorithm, ThreadNode } from './search-criteria.ts';
+import { sortEntries } from './sort.ts';
+import { threadEntries } from './thread-tree.ts';
+import { eachRangeChunk, forRangeChunks } from './uid-ranges.ts';
+
+export type { MailboxInfo } from './mailboxes.ts';
+export type { FlagState, MailboxChanges, MailboxStatus } from './mailbox-state.ts';
+
+/** One entry as FETCH and JMAP Email/get read it. */
+export interface EntryData {
+  uid: number;
+  messageId: number;
+  flags: string[];
+  modseq: number;
+  size: number;
+  receivedAt: number;
+  sentAt: number | null;
+  /** JSON of the raw IMAP envelope; '' when fetched with `meta: false`. */
+  envelope: string;
+  /** JSON of the body structure; '' when fetched with `meta: false`. */
+  bodyStructure: string;
+  blobHash: string;
+  headerSize: number;
+  threadId: number;
+  /** '' when fetched with `meta: false`. */
+  preview: string;
+  /** RFC 8514 SAVEDATE; not kept apart from the arrival time yet, so always absent. */
+  savedAt?: number;
+}
+
+export interface StoreFlagsResult {
+  /** The modseq the change took; 0 when no entry changed. */
+  modseq: number;
+  /** Entries whose flags changed, with their new flags and modseq. */
+  updated: FlagState[];
+  /** Entries already as asked, with their current flags: IMAP still reports them to the client. */
+  unchanged: FlagState[];
+  /** RFC 7162 §3.1.3: UIDs left alone because their modseq is above `unchangedSince`. */
+  failed: number[];
+}
+
 
 export interface EntrySummary {
   uid: number;
@@ -55,6 +98,17 @@ export class MailStore {
       byAccount.set(entry.accountId, current);
     }
     for (const [accountId, { modseq, mailboxIds }] of byAccount) this.changes.publish({ accountId, modseq, mailboxIds: [...mailboxIds] });
+  }
+
+  private publish(accountId: number, modseq: number, mailboxIds: number[]): void {
+    if (modseq > 0) this.changes.publish({ accountId, modseq, mailboxIds });
+  }
+
+  /** Runs one write transaction and returns once it is durable, when a client may be told it is done. */
+  private async write<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    const result = await this.store.db.transaction().execute(work);
+    await this.store.durable();
+    return result;
   }
 
   /** Parses and hashes a message and makes its bytes durable; the next step is `deliver`. */
@@ -127,88 +181,262 @@ export class MailStore {
     return this.store.blobs.read(row.blob_hash);
   }
 
-  /** Adds, removes or replaces flags on entries; each changed entry gets a new modseq. */
-  async storeFlags(accountId: number, mailboxId: number, uids: number[], mode: 'add' | 'remove' | 'replace', names: string[]): Promise<number> {
-    if (uids.length === 0) return 0;
-    const { flags, keywords } = parseFlags(names);
-    const db = this.store.db;
-    const modseq = await db.transaction().execute(async (trx) => {
-      const rows = await trx.selectFrom('mailbox_entries').select(['uid', 'message_id', 'flags', 'keywords']).where('mailbox_id', '=', mailboxId).where('account_id', '=', accountId).where('uid', 'in', uids).execute();
-      const changed = rows
-        .map((row) => {
-          const current = row.keywords ? row.keywords.split(' ') : [];
-          const lower = new Set(keywords.map((k) => k.toLowerCase()));
-          let nextFlags = row.flags;
-          let nextKeywords = current;
-          if (mode === 'add') {
-            nextFlags = row.flags | flags;
-            nextKeywords = [...current, ...keywords.filter((k) => !current.some((c) => c.toLowerCase() === k.toLowerCase()))];
-          } else if (mode === 'remove') {
-            nextFlags = row.flags & ~flags;
-            nextKeywords = current.filter((c) => !lower.has(c.toLowerCase()));
-          } else {
-            nextFlags = flags;
-            nextKeywords = keywords;
-          }
-          const joined = nextKeywords.join(' ');
-          return nextFlags === row.flags && joined === row.keywords ? null : { uid: row.uid, messageId: row.message_id, flags: nextFlags, keywords: joined };
-        })
-        .filter((c) => c !== null);
-      if (changed.length === 0) return null;
-      const { modseq } = await trx.updateTable('principals').set({ modseq: sql`modseq + 1` }).where('id', '=', accountId).returning('modseq').executeTakeFirstOrThrow();
-      for (const change of changed) {
-        await trx.updateTable('mailbox_entries').set({ flags: change.flags, keywords: change.keywords, modseq }).where('mailbox_id', '=', mailboxId).where('uid', '=', change.uid).execute();
+  async listMailboxes(accountId: number): Promise<MailboxInfo[]> {
+    return (await listMailboxes(this.store.db, accountId)).map(mailboxInfo);
+  }
+
+  async getMailbox(accountId: number, name: string): Promise<MailboxInfo> {
+    return mailboxInfo(await findMailbox(this.store.db, accountId, name));
+  }
+
+  /** Creates the mailbox and any missing superiors (`a/b/c` creates `a` and `a/b` too). */
+  async createMailbox(accountId: number, name: string, specialUse: string | null = null): Promise<MailboxInfo> {
+    const created = await this.write((trx) => createMailboxPath(trx, accountId, name, specialUse));
+    const infos = created.map(mailboxInfo);
+    this.publish(accountId, Math.max(...infos.map((m) => m.highestModseq)), infos.map((m) => m.id));
+    return infos[infos.length - 1];
+  }
+
+  /** Deletes a mailbox and its entries, as an expunge of all of them would; its inferiors stay (RFC 9051 §6.3.5). */
+  async deleteMailbox(accountId: number, name: string): Promise<void> {
+    const mailbox = await findMailbox(this.store.db, accountId, name);
+    if (mailbox.name === 'INBOX') throw new MailError('invalid', 'INBOX cannot be deleted');
+    const modseq = await this.write(async (trx) => {
+      const modseq = await nextModseq(trx, accountId);
+      const rows = await trx.selectFrom('mailbox_entries').select(['uid', 'message_id']).where('mailbox_id', '=', mailbox.id).execute();
+      await removeEntries(trx, this.store.fulltext, accountId, mailbox.id, rows, modseq, false);
+      await trx.deleteFrom('mailboxes').where('id', '=', mailbox.id).execute();
+      await recordChanges(trx, accountId, modseq, [{ type: 'Mailbox', objectId: mailbox.id, op: CHANGE_DESTROYED }]);
+      return modseq;
+    });
+    this.publish(accountId, modseq, [mailbox.id]);
+  }
+
+  /**
+   * Renames a mailbox with its inferiors, keeping UIDVALIDITY. Renaming INBOX instead moves all
+   * its entries into a new mailbox of that name and leaves INBOX empty (RFC 9051 §6.3.6).
+   */
+  async renameMailbox(accountId: number, from: string, to: string): Promise<void> {
+    const source = await findMailbox(this.store.db, accountId, from);
+    const { modseq, mailboxIds } = await this.write(async (trx) => {
+      if (source.name !== 'INBOX') {
+        const touched = await renameMailboxTree(trx, accountId, source, to);
+        const modseq = await nextModseq(trx, accountId);
+        await recordChanges(trx, accountId, modseq, touched.map((id) => ({ type: 'Mailbox' as const, objectId: id, op: CHANGE_UPDATED })));
+        return { modseq, mailboxIds: touched };
+      }
+      return moveInboxTo(trx, accountId, source, to);
+    });
+    this.publish(accountId, modseq, mailboxIds);
+  }
+
+  /** Subscription is a mailbox attribute here, so only existing mailboxes can be subscribed. */
+  async setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void> {
+    const mailbox = await findMailbox(this.store.db, accountId, name);
+    if ((mailbox.subscribed === 1) === subscribed) return;
+    const modseq = await this.write(async (trx) => {
+      const modseq = await nextModseq(trx, accountId);
+      await trx.updateTable('mailboxes').set({ subscribed: subscribed ? 1 : 0 }).where('id', '=', mailbox.id).execute();
+      await recordChanges(trx, accountId, modseq, [{ type: 'Mailbox', objectId: mailbox.id, op: CHANGE_UPDATED }]);
+      return modseq;
+    });
+    this.publish(accountId, modseq, [mailbox.id]);
+  }
+
+  /** STATUS: counts come from the (mailbox_id, flags) index, one query each. */
+  mailboxStatus(accountId: number, mailboxId: number): Promise<MailboxStatus> {
+    return mailboxStatus(this.store.db, accountId, mailboxId);
+  }
+
+  /** Every UID of the mailbox, ascending: the IMAP session's sequence-number map. */
+  async listUids(accountId: number, mailboxId: number): Promise<number[]> {
+    const rows = await this.store.db.selectFrom('mailbox_entries').select('uid').where('mailbox_id', '=', mailboxId).where('account_id', '=', accountId).orderBy('uid').execute();
+    return rows.map((r) => Number(r.uid));
+  }
+
+  /** The entries at these UIDs, ascending; `meta: false` leaves out envelope, body structure and preview for a cheap flags fetch. */
+  async fetchEntries(accountId: number, mailboxId: number, uids: number[], fields: { meta?: boolean } = {}): Promise<EntryData[]> {
+    const meta = fields.meta ?? true;
+    const rows = await forRangeChunks('e.uid', uids, (inRanges) =>
+      this.store.db
+        .selectFrom('mailbox_entries as e')
+        .innerJoin('messages as m', 'm.id', 'e.message_id')
+        .select(['e.uid', 'e.message_id', 'e.flags', 'e.keywords', 'e.modseq', 'm.size', 'm.received_at', 'm.sent_at', 'm.blob_hash', 'm.header_size', 'm.thread_id'])
+        .$if(meta, (q) => q.select(['m.envelope', 'm.body_structure', 'm.preview']))
+        .where('e.mailbox_id', '=', mailboxId)
+        .where('e.account_id', '=', accountId)
+        .where(inRanges)
+        .orderBy('e.uid')
+        .execute(),
+    );
+    return rows.map((r) => ({
+      uid: Number(r.uid),
+      messageId: Number(r.message_id),
+      flags: formatFlags(r.flags, r.keywords),
+      modseq: Number(r.modseq),
+      size: Number(r.size),
+      receivedAt: Number(r.received_at),
+      sentAt: r.sent_at === null ? null : Number(r.sent_at),
+      envelope: r.envelope ?? '',
+      bodyStructure: r.body_structure ?? '',
+      blobHash: r.blob_hash,
+      headerSize: Number(r.header_size),
+      threadId: Number(r.thread_id),
+      preview: r.preview ?? '',
+    }));
+  }
+
+  /** A message's raw bytes by content hash, as `EntryData.blobHash` names them. */
+  readBlob(hash: string): Promise<Buffer> {
+    return this.store.blobs.read(hash);
+  }
+
+  /**
+   * Adds, removes or replaces flags; every entry that changes takes one new modseq. With
+   * `unchangedSince` (RFC 7162 §3.1.3), entries modified after it are left alone and reported failed.
+   */
+  async storeFlags(accountId: number, mailboxId: number, uids: number[], mode: FlagMode, names: string[], options: { unchangedSince?: number } = {}): Promise<StoreFlagsResult> {
+    const change = parseFlags(names);
+    const result = await this.write(async (trx) => {
+      const rows = await selectEntries(trx, accountId, mailboxId, uids);
+      const limit = options.unchangedSince;
+      const failed = limit === undefined ? [] : rows.filter((r) => Number(r.modseq) > limit).map((r) => Number(r.uid));
+      const updates = new Map<string, { flags: number; keywords: string; uids: number[] }>();
+      const changedRows: typeof rows = [];
+      const unchanged: FlagState[] = [];
+      for (const row of rows) {
+        if (limit !== undefined && Number(row.modseq) > limit) continue;
+        const next = applyFlagChange(mode, change, row.flags, row.keywords);
+        if (next.flags === row.flags && next.keywords === row.keywords) {
+          unchanged.push({ uid: Number(row.uid), flags: formatFlags(row.flags, row.keywords), modseq: Number(row.modseq) });
+          continue;
+        }
+        // Entries that end with the same flags are written by one UPDATE.
+        const key = `${next.flags} ${next.keywords}`;
+        const group = updates.get(key) ?? { ...next, uids: [] };
+        group.uids.push(Number(row.uid));
+        updates.set(key, group);
+        changedRows.push({ ...row, ...next });
+      }
+      if (changedRows.length === 0) return { modseq: 0, updated: [], unchanged, failed };
+      const modseq = await nextModseq(trx, accountId);
+      for (const group of updates.values()) {
+        await eachRangeChunk('uid', group.uids, (inRanges) =>
+          trx.updateTable('mailbox_entries').set({ flags: group.flags, keywords: group.keywords, modseq }).where('mailbox_id', '=', mailboxId).where(inRanges).execute(),
+        );
       }
       await trx.updateTable('mailboxes').set({ highest_modseq: modseq }).where('id', '=', mailboxId).execute();
-      await recordChanges(trx, accountId, Number(modseq), [
-        ...changed.map((c) => ({ type: 'Email' as const, objectId: Number(c.messageId), op: CHANGE_UPDATED })),
+      await recordManyChanges(trx, accountId, modseq, [
+        ...[...new Set(changedRows.map((r) => Number(r.message_id)))].map((id) => ({ type: 'Email' as const, objectId: id, op: CHANGE_UPDATED })),
         { type: 'Mailbox', objectId: mailboxId, op: CHANGE_UPDATED },
       ]);
-      return Number(modseq);
+      const updated = changedRows.map((r) => ({ uid: Number(r.uid), flags: formatFlags(r.flags, r.keywords), modseq }));
+      return { modseq, updated, unchanged, failed };
     });
-    if (modseq !== null) this.changes.publish({ accountId, modseq, mailboxIds: [mailboxId] });
-    return modseq ?? 0;
+    this.publish(accountId, result.modseq, [mailboxId]);
+    return result;
   }
 
   /**
    * Removes entries from a mailbox. A message whose last entry goes is deleted with its index
-   * row, its quota charge and its blob reference; the bytes go after commit.
+   * row, its quota charge and its blob reference; the bytes go after commit. `onlyDeleted` keeps
+   * entries that no longer have \Deleted when the transaction runs (UID EXPUNGE, CLOSE).
    */
-  async expunge(accountId: number, mailboxId: number, uids: number[]): Promise<number[]> {
-    if (uids.length === 0) return [];
-    const db = this.store.db;
-    const result = await db.transaction().execute(async (trx) => {
-      const rows = await trx.selectFrom('mailbox_entries').select(['uid', 'message_id']).where('mailbox_id', '=', mailboxId).where('account_id', '=', accountId).where('uid', 'in', uids).execute();
-      if (rows.length === 0) return { modseq: 0, uids: [] as number[] };
-      const { modseq } = await trx.updateTable('principals').set({ modseq: sql`modseq + 1` }).where('id', '=', accountId).returning('modseq').executeTakeFirstOrThrow();
-      const removed = rows.map((r) => Number(r.uid));
-      await trx.deleteFrom('mailbox_entries').where('mailbox_id', '=', mailboxId).where('uid', 'in', removed).execute();
-      await trx.insertInto('expunged_entries').values(removed.map((uid) => ({ mailbox_id: mailboxId, uid, modseq }))).execute();
+  async expunge(accountId: number, mailboxId: number, uids: number[], options: { onlyDeleted?: boolean } = {}): Promise<number[]> {
+    const result = await this.write(async (trx) => {
+      const all = await selectEntries(trx, accountId, mailboxId, uids);
+      const rows = options.onlyDeleted ? all.filter((r) => (r.flags & FLAG_DELETED) !== 0) : all;
+      if (rows.length === 0) return { modseq: 0, uids: [] };
+      const modseq = await nextModseq(trx, accountId);
+      await removeEntries(trx, this.store.fulltext, accountId, mailboxId, rows, modseq, true);
       await trx.updateTable('mailboxes').set({ highest_modseq: modseq }).where('id', '=', mailboxId).execute();
-      const messageIds = [...new Set(rows.map((r) => Number(r.message_id)))];
-      const stillUsed = new Set(
-        (await trx.selectFrom('mailbox_entries').select('message_id').where('message_id', 'in', messageIds).execute()).map((r) => Number(r.message_id)),
-      );
-      const orphans = messageIds.filter((id) => !stillUsed.has(id));
-      if (orphans.length > 0) {
-        const messages = await trx.selectFrom('messages').select(['id', 'blob_hash', 'size']).where('id', 'in', orphans).execute();
-        const freed = messages.reduce((sum, m) => sum + Number(m.size), 0);
-        await this.store.fulltext.remove(trx, orphans);
-        await trx.deleteFrom('messages').where('id', 'in', orphans).execute();
-        await trx
-          .updateTable('principals')
-          .set({ used_bytes: sql`case when used_bytes > ${freed} then used_bytes - ${freed} else 0 end` })
-          .where('id', '=', accountId)
-          .execute();
-        for (const m of messages) await releaseBlob(trx, m.blob_hash);
-      }
-      await recordChanges(trx, accountId, Number(modseq), [
-        ...messageIds.map((id) => ({ type: 'Email' as const, objectId: id, op: orphans.includes(id) ? CHANGE_DESTROYED : CHANGE_UPDATED })),
-        { type: 'Mailbox', objectId: mailboxId, op: CHANGE_UPDATED },
-      ]);
-      return { modseq: Number(modseq), uids: removed };
+      await recordChanges(trx, accountId, modseq, [{ type: 'Mailbox', objectId: mailboxId, op: CHANGE_UPDATED }]);
+      return { modseq, uids: rows.map((r) => Number(r.uid)) };
     });
-    if (result.uids.length > 0) this.changes.publish({ accountId, modseq: result.modseq, mailboxIds: [mailboxId] });
+    this.publish(accountId, result.modseq, [mailboxId]);
     return result.uids;
+  }
+
+  /** Copies entries within the account: the copies share the message (no new blob, no quota), keep flags, take new UIDs. */
+  async copyEntries(accountId: number, fromMailboxId: number, uids: number[], toMailboxId: number): Promise<{ uidvalidity: number; pairs: [number, number][] }> {
+    const result = await this.write(async (trx) => {
+      await ownedMailbox(trx, accountId, fromMailboxId);
+      const target = await ownedMailbox(trx, accountId, toMailboxId);
+      const rows = await selectEntries(trx, accountId, fromMailboxId, uids);
+      if (rows.length === 0) return { modseq: 0, uidvalidity: target.uidvalidity, pairs: [] };
+      const modseq = await nextModseq(trx, accountId);
+      const copied = await insertCopies(trx, accountId, toMailboxId, rows, modseq);
+      await recordChanges(trx, accountId, modseq, [{ type: 'Mailbox', objectId: toMailboxId, op: CHANGE_UPDATED }]);
+      return { modseq, ...copied };
+    });
+    this.publish(accountId, result.modseq, [toMailboxId]);
+    return { uidvalidity: result.uidvalidity, pairs: result.pairs };
+  }
+
+  /** RFC 6851 MOVE: the copy and the expunge commit together, under one modseq. */
+  async moveEntries(accountId: number, fromMailboxId: number, uids: number[], toMailboxId: number): Promise<{ uidvalidity: number; pairs: [number, number][]; modseq: number }> {
+    const result = await this.write(async (trx) => {
+      await ownedMailbox(trx, accountId, fromMailboxId);
+      const target = await ownedMailbox(trx, accountId, toMailboxId);
+      const rows = await selectEntries(trx, accountId, fromMailboxId, uids);
+      if (rows.length === 0) return { modseq: 0, uidvalidity: target.uidvalidity, pairs: [] };
+      const modseq = await nextModseq(trx, accountId);
+      const copied = await insertCopies(trx, accountId, toMailboxId, rows, modseq);
+      await removeEntries(trx, this.store.fulltext, accountId, fromMailboxId, rows, modseq, true);
+      await trx.updateTable('mailboxes').set({ highest_modseq: modseq }).where('id', '=', fromMailboxId).execute();
+      await recordChanges(trx, accountId, modseq, [
+        { type: 'Mailbox', objectId: fromMailboxId, op: CHANGE_UPDATED },
+        { type: 'Mailbox', objectId: toMailboxId, op: CHANGE_UPDATED },
+      ]);
+      return { modseq, ...copied };
+    });
+    this.publish(accountId, result.modseq, [fromMailboxId, toMailboxId]);
+    return result;
+  }
+
+  /** RFC 3502 MULTIAPPEND: every message is stored, or none (over quota, say). */
+  async appendMany(accountId: number, mailboxName: string, messages: { raw: Buffer; flags?: string[]; receivedAt?: number }[]): Promise<{ uidvalidity: number; uids: number[] }> {
+    const mailbox = await findMailbox(this.store.db, accountId, mailboxName);
+    const deliveries: Delivery[] = [];
+    for (const m of messages) {
+      const { flags, keywords } = parseFlags(m.flags ?? []);
+      deliveries.push({ message: await this.prepare(m.raw), targets: [{ accountId, mailboxId: mailbox.id, flags, keywords }], receivedAt: m.receivedAt });
+    }
+    const entries = await this.write(async (trx) => {
+      const written: DeliveredEntry[] = [];
+      for (const delivery of deliveries) written.push(...(await writeDelivery(trx, this.store, delivery)));
+      return written;
+    });
+    this.announce(entries);
+    return { uidvalidity: Number(mailbox.uidvalidity), uids: entries.map((e) => e.uid) };
+  }
+
+  /** CONDSTORE/QRESYNC: entries changed and UIDs expunged after `modseq` (RFC 7162 §3.1.4.1, §3.2.5.2). */
+  changesSince(accountId: number, mailboxId: number, modseq: number): Promise<MailboxChanges> {
+    return changesSince(this.store.db, accountId, mailboxId, modseq);
+  }
+
+  /** UIDs matching the key, ascending. */
+  search(accountId: number, mailboxId: number, key: SearchKey): Promise<number[]> {
+    return searchMailbox(this.store, accountId, mailboxId, key);
+  }
+
+  /** RFC 5256 SORT of the entries matching the key. */
+  async sort(accountId: number, mailboxId: number, criteria: SortCriterion[], key: SearchKey): Promise<number[]> {
+    return sortEntries(this.store, accountId, mailboxId, await this.search(accountId, mailboxId, key), criteria);
+  }
+
+  /** RFC 5256 THREAD of the entries matching the key. */
+  async thread(accountId: number, mailboxId: number, algorithm: ThreadAlgorithm, key: SearchKey): Promise<ThreadNode[]> {
+    return threadEntries(this.store, accountId, mailboxId, await this.search(accountId, mailboxId, key), algorithm);
+  }
+
+  /** Storage the account uses and may use; `limitBytes` 0 means unlimited. */
+  async quota(accountId: number): Promise<{ usedBytes: number; limitBytes: number; messages: number }> {
+    const db = this.store.db;
+    const principal = await db.selectFrom('principals').select(['used_bytes', 'quota_bytes']).where('id', '=', accountId).executeTakeFirst();
+    if (!principal) throw new MailError('not_found', `no account ${accountId}`);
+    const count = await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow();
+    return { usedBytes: Number(principal.used_bytes), limitBytes: Number(principal.quota_bytes), messages: Number(count.n) };
   }
 }

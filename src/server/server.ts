@@ -3,6 +3,7 @@ import type { SMTPServer } from 'smtp-server';
 import type { PetrelConfig } from '../config/config.ts';
 import { createResolver } from '../delivery/dns-resolver.ts';
 import { InboundDelivery } from '../delivery/inbound.ts';
+import { InboundPool } from '../delivery/inbound-pool.ts';
 import { OutboundWorker } from '../delivery/outbound-worker.ts';
 import { MessageRouter } from '../delivery/router.ts';
 import { SubmissionService } from '../delivery/submission.ts';
@@ -11,6 +12,10 @@ import { authenticate } from '../directory/authenticate.ts';
 import { ensureDefaultTenant } from '../directory/tenants.ts';
 import { ChangeBus } from '../events/change-bus.ts';
 import { MailStore } from '../mail/mail-store.ts';
+import { createImapListener } from '../imap/listener.ts';
+import { LoginThrottle } from '../directory/login-throttle.ts';
+import { mailStoreBackend } from '../pop3/session.ts';
+import { Pop3Listener } from '../pop3/listener.ts';
 import { close, listen } from '../smtp/listener.ts';
 import { createLmtpListener } from '../smtp/lmtp-listener.ts';
 import { createMxListener } from '../smtp/mx-listener.ts';
@@ -33,14 +38,18 @@ export interface RunningServer {
 export async function startServer(config: PetrelConfig, log: (line: string) => void): Promise<RunningServer> {
   const store = await openStore({ dataDir: config.dataDir, database: config.database });
   const servers: { name: string; server: SMTPServer }[] = [];
+  /** Mail access listeners (POP3, and IMAP beside it): bound after the SMTP ones, closed before the store. */
+  const access: { name: string; port: number; listener: { listen(port: number, host: string): Promise<number>; close(): Promise<void> } }[] = [];
   let outbound: OutboundWorker | null = null;
   try {
     await ensureDefaultTenant(store.db);
     const firstAdmin = await ensureAdminAccount(store.db);
     const changes = new ChangeBus();
     const mail = new MailStore(store, changes);
-    const resolver = createResolver({ overrides: config.dns.overrides, system: config.dns.system });
-    const inbound = new InboundDelivery(store.db, mail, { hostname: config.hostname, verify: config.smtp.verifyInbound, resolver });
+    const resolverOptions = { overrides: config.dns.overrides, system: config.dns.system };
+    const resolver = createResolver(resolverOptions);
+    const inboundPool = new InboundPool({ resolverOptions, resolver, log });
+    const inbound = new InboundDelivery(store.db, mail, { hostname: config.hostname, verify: config.smtp.verifyInbound, resolver, pool: inboundPool });
     let router: MessageRouter | null = null;
     const worker = new OutboundWorker({ db: store.db, dialect: store.dialect, blobs: store.blobs, resolver, config, router: () => router!, log });
     outbound = worker;
@@ -56,6 +65,22 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
     if (ports.submission) servers.push({ name: 'submission', server: createSubmissionListener({ ...submissionOptions, implicitTls: false }, submissionDeps) });
     if (ports.submissions) servers.push({ name: 'submissions', server: createSubmissionListener({ ...submissionOptions, implicitTls: true }, submissionDeps) });
     if (ports.lmtp) servers.push({ name: 'lmtp', server: createLmtpListener(base, inbound) });
+    // POP3 and IMAP take cleartext passwords under the same rule as submission, so they share its switch.
+    const accessOptions = { tls, allowInsecureAuth: config.smtp.allowInsecureAuth, log };
+    const pop3Backend = mailStoreBackend(mail, (login, password) => authenticate(store.db, login, password));
+    if (ports.pop3) access.push({ name: 'pop3', port: ports.pop3, listener: new Pop3Listener({ ...accessOptions, implicitTls: false }, pop3Backend) });
+    if (ports.pop3s) access.push({ name: 'pop3s', port: ports.pop3s, listener: new Pop3Listener({ ...accessOptions, implicitTls: true }, pop3Backend) });
+    const imapServices = {
+      mail,
+      changes,
+      authenticate: (login: string, password: string) => authenticate(store.db, login, password),
+      throttle: new LoginThrottle(),
+      allowInsecureAuth: config.smtp.allowInsecureAuth,
+      appendLimit: config.smtp.maxMessageSize,
+      log,
+    };
+    if (ports.imap) access.push({ name: 'imap', port: ports.imap, listener: createImapListener({ implicitTls: false, tls }, imapServices) });
+    if (ports.imaps) access.push({ name: 'imaps', port: ports.imaps, listener: createImapListener({ implicitTls: true, tls }, imapServices) });
 
     const portOf: Record<string, number> = { smtp: ports.smtp, submission: ports.submission, submissions: ports.submissions, lmtp: ports.lmtp };
     const listeners: RunningServer['listeners'] = [];
@@ -65,6 +90,7 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
       const port = typeof address === 'object' && address ? address.port : portOf[name];
       listeners.push({ name, address: `${config.listen}:${port}` });
     }
+    for (const { name, port, listener } of access) listeners.push({ name, address: `${config.listen}:${await listener.listen(port, config.listen)}` });
     worker.start();
     return {
       store,
@@ -73,13 +99,13 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
       listeners,
       firstAdmin,
       async stop() {
-        await Promise.all(servers.map(({ server }) => close(server)));
-        await worker.stop();
+        await Promise.all([...servers.map(({ server }) => close(server)), ...access.map(({ listener }) => listener.close())]);
+        await Promise.all([worker.stop(), inboundPool.close()]);
         await store.close();
       },
     };
   } catch (err) {
-    await Promise.all(servers.map(({ server }) => close(server)));
+    await Promise.all([...servers.map(({ server }) => close(server)), ...access.map(({ listener }) => listener.close())]);
     await outbound?.stop();
     await store.close();
     throw err;

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 
 import type { DialectName } from './dialect.ts';
 import type { Database } from './schema.ts';
@@ -15,6 +15,11 @@ export interface FullTextIndex {
   remove(trx: Kysely<Database>, messageIds: number[]): Promise<void>;
   /** Ids of the account's messages whose text matches every word of the query. */
   search(db: Kysely<Database>, accountId: number, query: string, field?: keyof IndexedText): Promise<number[]>;
+  /**
+   * A subquery selecting the ids of every message (any account) whose text has, for each word of
+   * the query, a word starting with it; for use as `message_id in (...)`. Null when the query has no words.
+   */
+  matchingIds(query: string, field?: keyof IndexedText): RawBuilder<{ id: number }> | null;
 }
 
 /** Splits a user's query into words, dropping everything either engine would read as syntax. */
@@ -26,7 +31,20 @@ export function queryWords(query: string): string[] {
     .filter((w) => w.length > 0);
 }
 
-class SqliteFullText implements FullTextIndex {
+abstract class FullTextBase implements FullTextIndex {
+  abstract add(trx: Kysely<Database>, messageId: number, text: IndexedText): Promise<void>;
+  abstract remove(trx: Kysely<Database>, messageIds: number[]): Promise<void>;
+  abstract matchingIds(query: string, field?: keyof IndexedText): RawBuilder<{ id: number }> | null;
+
+  async search(db: Kysely<Database>, accountId: number, query: string, field?: keyof IndexedText): Promise<number[]> {
+    const ids = this.matchingIds(query, field);
+    if (!ids) return [];
+    const rows = await sql<{ id: number }>`select m.id from messages m where m.id in (${ids}) and m.account_id = ${accountId}`.execute(db);
+    return rows.rows.map((r) => Number(r.id));
+  }
+}
+
+class SqliteFullText extends FullTextBase {
   async add(trx: Kysely<Database>, messageId: number, text: IndexedText): Promise<void> {
     await sql`insert into message_fts (rowid, subject, addresses, body) values (${messageId}, ${text.subject}, ${text.addresses}, ${text.body})`.execute(trx);
   }
@@ -35,18 +53,17 @@ class SqliteFullText implements FullTextIndex {
     for (const id of messageIds) await sql`delete from message_fts where rowid = ${id}`.execute(trx);
   }
 
-  async search(db: Kysely<Database>, accountId: number, query: string, field?: keyof IndexedText): Promise<number[]> {
+  matchingIds(query: string, field?: keyof IndexedText): RawBuilder<{ id: number }> | null {
     const words = queryWords(query);
-    if (words.length === 0) return [];
+    if (words.length === 0) return null;
     // Each word quoted as an FTS5 string and matched as a prefix, so "invoi" finds "invoice" as IMAP's substring search would.
     const expr = words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' ');
     const match = field ? `${field} : (${expr})` : expr;
-    const rows = await sql<{ id: number }>`select m.id from message_fts f join messages m on m.id = f.rowid where message_fts match ${match} and m.account_id = ${accountId}`.execute(db);
-    return rows.rows.map((r) => Number(r.id));
+    return sql<{ id: number }>`select rowid as id from message_fts where message_fts match ${match}`;
   }
 }
 
-class PostgresFullText implements FullTextIndex {
+class PostgresFullText extends FullTextBase {
   async add(trx: Kysely<Database>, messageId: number, text: IndexedText): Promise<void> {
     await sql`insert into message_fts (message_id, doc) values (${messageId},
       setweight(to_tsvector('simple', ${text.subject}), 'A') || setweight(to_tsvector('simple', ${text.addresses}), 'B') || setweight(to_tsvector('simple', ${text.body}), 'D'))`.execute(trx);
@@ -57,13 +74,12 @@ class PostgresFullText implements FullTextIndex {
     await sql`delete from message_fts where message_id in (${sql.join(messageIds)})`.execute(trx);
   }
 
-  async search(db: Kysely<Database>, accountId: number, query: string, field?: keyof IndexedText): Promise<number[]> {
+  matchingIds(query: string, field?: keyof IndexedText): RawBuilder<{ id: number }> | null {
     const words = queryWords(query);
-    if (words.length === 0) return [];
+    if (words.length === 0) return null;
     const weight = field === 'subject' ? ':*A' : field === 'addresses' ? ':*B' : field === 'body' ? ':*D' : ':*';
     const tsquery = words.map((w) => `'${w.replace(/'/g, "''").replace(/\\/g, '\\\\')}'${weight}`).join(' & ');
-    const rows = await sql<{ id: number }>`select m.id from message_fts f join messages m on m.id = f.message_id where f.doc @@ to_tsquery('simple', ${tsquery}) and m.account_id = ${accountId}`.execute(db);
-    return rows.rows.map((r) => Number(r.id));
+    return sql<{ id: number }>`select message_id as id from message_fts where doc @@ to_tsquery('simple', ${tsquery})`;
   }
 }
 

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 
 import type { DialectName } from './dialect.ts';
 import * as m001 from './migrations/001-initial.ts';
+import * as m002 from './migrations/002-imap.ts';
 
 interface Migration {
   version: number;
@@ -10,7 +11,10 @@ interface Migration {
 }
 
 /** In order; a released migration is never edited, only followed by a new one. */
-const MIGRATIONS: Migration[] = [{ version: 1, name: 'initial', up: m001.up }];
+const MIGRATIONS: Migration[] = [
+  { version: 1, name: 'initial', up: m001.up },
+  { version: 2, name: 'imap', up: m002.up },
+];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

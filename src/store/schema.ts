@@ -142,6 +142,8 @@ export interface MessagesTable {
   envelope: string;
   body_structure: string;
   header_size: number;
+  /** RFC 5256 parent chain (References, else In-Reply-To), space-separated; null on rows from before schema 2. */
+  refs: string | null;
 }
 
 export interface MailboxEntriesTable {

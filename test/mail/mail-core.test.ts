@@ -155,7 +155,7 @@ forEachDialect('store and mail core', (fixture) => {
     const entries = await mail.listEntries(bob, 'INBOX');
     const uid = entries[0].uid;
     const flagged = await mail.storeFlags(bob, bobInbox.id, [uid], 'add', ['\\Flagged', '$Important']);
-    assert.ok(flagged > entries[0].modseq);
+    assert.ok(flagged.modseq > entries[0].modseq);
     assert.deepEqual((await mail.listEntries(bob, 'INBOX'))[0].flags, ['\\Flagged', '$Important']);
     await mail.storeFlags(bob, bobInbox.id, [uid], 'remove', ['$important']);
     assert.deepEqual((await mail.listEntries(bob, 'INBOX'))[0].flags, ['\\Flagged']);

@@ -1,7 +1,8 @@
 import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
-const SPECIAL_USES = new Set(['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash']);
+/** Real folders only: \\All and \\Flagged describe virtual mailboxes, which we do not have. */
+const SPECIAL_USES = new Set(['\\Archive', '\\Drafts', '\\Important', '\\Junk', '\\Sent', '\\Trash']);
 
 /** CREATE with RFC 6154 USE; superior names are created too. */
 export const create: Handler<CommandOf<'CREATE'>> = async (session, command) => {

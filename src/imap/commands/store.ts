@@ -9,16 +9,11 @@ export const store: Handler<CommandOf<'STORE'>> = async (session, command) => {
   if (selected.readOnly) return { status: 'NO', code: 'READ-ONLY', text: 'The mailbox is open read-only (EXAMINE)' };
   const uids = selected.resolve(command.set, command.uid);
   if (command.unchangedSince !== undefined) session.enabled.add('CONDSTORE');
-  const { mail } = session.services;
-  const result = await mail.storeFlags(session.accountId, selected.id, uids, command.mode, command.flags, { unchangedSince: command.unchangedSince });
+  const result = await session.services.mail.storeFlags(session.accountId, selected.id, uids, command.mode, command.flags, { unchangedSince: command.unchangedSince });
   for (const change of result.updated) selected.ownChanges.set(change.uid, change.modseq);
-  const failed = new Set(result.failed);
-  const reported = new Map(result.updated.map((u) => [u.uid, u]));
   if (!command.silent || session.condstore) {
     // Unchanged entries still get their current flags (RFC 9051 §6.4.6); silent ones only their new MODSEQ (RFC 7162 §3.1.3).
-    const unchanged = command.silent ? [] : uids.filter((uid) => !reported.has(uid) && !failed.has(uid));
-    const current = unchanged.length > 0 ? await mail.fetchEntries(session.accountId, selected.id, unchanged, { meta: false }) : [];
-    const rows = [...result.updated, ...current.map((e) => ({ uid: e.uid, flags: e.flags, modseq: e.modseq }))].sort((a, b) => a.uid - b.uid);
+    const rows = [...result.updated, ...(command.silent ? [] : result.unchanged)].sort((a, b) => a.uid - b.uid);
     for (const row of rows) {
       const seq = selected.seqOf(row.uid);
       if (seq === 0) continue;
