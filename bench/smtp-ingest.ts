@@ -48,7 +48,9 @@ async function measure(target: Target, messages: BenchMessage[], options: Ingest
   const memory = new PeakSampler(() => target.memoryKb(), 500);
   note(`${name}: sending ${total} messages over ${options.connections} connections to ${HOST}:${target.port}`);
   const clientCpu = process.cpuUsage();
+  const serverCpuBefore = target.cpuSeconds();
   const load = await runLoad({ host: HOST, port: target.port, connections: options.connections, messages, timeoutMs: options.timeoutMs });
+  const serverCpuAfter = target.cpuSeconds();
   const { user, system } = process.cpuUsage(clientCpu);
   // Shown so that a reader can check the load generator was not what limited the figure.
   note(`${name}: load generator used ${round((user + system) / 1e6)} s CPU over ${round(load.wallMs / 1000)} s (${round(((user + system) / 1e3 / load.wallMs) * 100)}% of one core)`);
@@ -76,6 +78,12 @@ async function measure(target: Target, messages: BenchMessage[], options: Ingest
   for (const p of [50, 90, 99]) printFigure(`${name}.accept_latency_p${p}`, round(percentile(latencies, p)), 'ms');
   printFigure(`${name}.accept_latency_max`, round(latencies[latencies.length - 1] ?? NaN), 'ms');
   printFigure(`${name}.stored`, `${stored ?? 'unknown'}/${total}`);
+  if (serverCpuBefore !== null && serverCpuAfter !== null && load.accepted > 0) {
+    // CPU per message barely moves when other work shares the machine, so it is the figure to compare changes by.
+    const cpu = serverCpuAfter - serverCpuBefore;
+    printFigure(`${name}.server_cpu`, round(cpu), 's');
+    printFigure(`${name}.server_cpu_per_message`, round((cpu / load.accepted) * 1e6), 'µs');
+  }
   printFigure(`${name}.rss_peak`, round(peakKb / 1024), 'MiB');
   for (const [reason, count] of load.failures) note(`${name}: not accepted ${count}x: ${reason}`);
   if (load.timedOut) note(`${name}: the load hit --timeout (${options.timeoutMs / 1000} s)`);
@@ -139,7 +147,7 @@ async function main(): Promise<number> {
   let petrel: Outcome | null = null;
   let reference: Outcome | null = null;
   if (options.only !== 'reference') {
-    petrel = await runTarget(new PetrelTarget(options.users, options.petrelDns), messages, options);
+    petrel = await runTarget(new PetrelTarget(options.users, options.petrelDns, options.profileDir), messages, options);
     setupFailed ||= petrel === null;
   }
   if (options.only !== 'petrel') {

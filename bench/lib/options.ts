@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export type Only = 'petrel' | 'reference' | 'both';
@@ -15,6 +16,8 @@ export interface IngestOptions {
   /** Upper bound for each phase (the SMTP load, then waiting for the mailboxes), in milliseconds. */
   timeoutMs: number;
   keep: boolean;
+  /** Directory for a CPU profile of `petrel serve` (node --cpu-prof), or null. */
+  profileDir: string | null;
 }
 
 export const USAGE = `usage: bench/smtp-ingest [options]
@@ -36,6 +39,7 @@ Postfix -> Dovecot (LMTP, Maildir) reference, and prints one figure per line.
                         warm caching resolver would; system uses the host's resolver
   --timeout SECONDS     limit for the load and for the wait for mailboxes (default 600)
   --keep                keep the temporary data directories (paths go to stderr)
+  --profile DIR         run petrel serve under node --cpu-prof, profile into DIR
   --help, -h`;
 
 /** "5k" → 5120, "1m" → 1048576, "800" → 800. */
@@ -69,6 +73,7 @@ export function parseOptions(argv: string[]): IngestOptions | null {
       'petrel-dns': { type: 'string' },
       timeout: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      profile: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -92,5 +97,6 @@ export function parseOptions(argv: string[]): IngestOptions | null {
     petrelDns,
     timeoutMs: positiveInteger(values.timeout, 'timeout', 600) * 1000,
     keep: values.keep ?? false,
+    profileDir: values.profile ? resolve(values.profile) : null,
   };
 }

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { SENDER_DOMAINS } from './messages.ts';
 import type { PetrelDns } from './options.ts';
-import { forEachLimited, freePort, mustRun, peakRssKb } from './processes.ts';
+import { cpuSeconds, forEachLimited, freePort, mustRun, peakRssKb } from './processes.ts';
 import type { Target } from './target.ts';
 
 /** The repository this script sits in: Petrel is run from its working tree, no build. */
@@ -33,6 +33,8 @@ export class PetrelTarget implements Target {
   constructor(
     private readonly users: number,
     private readonly dns: PetrelDns,
+    /** Where `node --cpu-prof` writes the server's profile when it stops, or null for no profile. */
+    private readonly profileDir: string | null = null,
   ) {
     this.root = mkdtempSync(join(tmpdir(), 'petrel-bench-'));
     this.dataDir = join(this.root, 'data');
@@ -61,7 +63,8 @@ export class PetrelTarget implements Target {
     const log = openSync(this.logPath, 'w');
     const off = ['--submission-port', '--submissions-port', '--lmtp-port', '--imap-port', '--imaps-port', '--pop3-port', '--pop3s-port', '--http-port'].flatMap((flag) => [flag, '0']);
     const config = this.dns === 'local' ? ['--config', this.configPath] : [];
-    const args = [PETREL, 'serve', '--data', this.dataDir, ...config, '--listen', '127.0.0.1', '--smtp-port', String(this.port), ...off];
+    const profile = this.profileDir ? ['--cpu-prof', '--cpu-prof-dir', this.profileDir] : [];
+    const args = [...profile, PETREL, 'serve', '--data', this.dataDir, ...config, '--listen', '127.0.0.1', '--smtp-port', String(this.port), ...off];
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', log] });
     closeSync(log);
     this.child = child;
@@ -91,6 +94,10 @@ export class PetrelTarget implements Target {
     return this.child?.pid ? peakRssKb(this.child.pid) : 0;
   }
 
+  cpuSeconds(): number | null {
+    return this.child?.pid ? cpuSeconds(this.child.pid) : null;
+  }
+
   /** Through the CLI, not SQL, because the schema is Petrel's business and still changing. */
   async countStored(): Promise<number> {
     let total = 0;
@@ -110,6 +117,7 @@ export class PetrelTarget implements Target {
       // A clean stop is part of the product; give it time, then make sure nothing is left behind.
       if ((await Promise.race([exited, sleep(15_000, 'timeout')])) === 'timeout') child.kill('SIGKILL');
     }
+    if (this.profileDir) process.stderr.write(`petrel: CPU profile written to ${this.profileDir}\n`);
     if (keep) process.stderr.write(`petrel: kept ${this.root} (data/ and server.log)\n`);
     else rmSync(this.root, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -109,6 +109,24 @@ function procKb(path: string, field: string): number {
 /** Peak resident set of one process since it started, kept by the kernel, in KiB. */
 export function peakRssKb(pid: number): number {
   return procKb(`/proc/${pid}/status`, 'VmHWM');
+}
+
+let clockTicks = 0;
+
+/**
+ * CPU time (user + system, every thread) a process has used since it started, in seconds; 0 if it
+ * is gone. Unlike a rate, this does not move when other work shares the machine.
+ */
+export function cpuSeconds(pid: number): number {
+  clockTicks ||= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the parenthesised command name: state is the 1st, utime the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return 0;
+  }
 }
 
 /**

@@ -230,6 +230,10 @@ export class ReferenceTarget implements Target {
     }
   }
 
+  cpuSeconds(): null {
+    return null;
+  }
+
   memoryKb(): number {
     return processTree(this.serverPids).reduce((sum, pid) => sum + pssKb(pid), 0);
   }

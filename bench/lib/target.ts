@@ -16,6 +16,11 @@ export interface Target {
   memoryKb(): number;
   /** How `memoryKb` is measured, for the output. */
   readonly memoryNote: string;
+  /**
+   * CPU seconds the server has used so far, or null where that cannot be summed honestly (a
+   * queueing MTA's short-lived helper processes are gone before they can be read).
+   */
+  cpuSeconds(): number | null;
   /** Messages in all the bench users' mailboxes right now. */
   countStored(): Promise<number>;
   /** Stops the server(s) and, unless keep is set, removes the temporary directory. */

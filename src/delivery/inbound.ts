@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { authenticate as checkAuthentication } from 'mailauth';
 import type { Kysely } from 'kysely';
 
 import { resolveRecipient, type LocalRecipient } from '../directory/recipients.ts';
@@ -10,7 +9,9 @@ import { findMailbox } from '../mail/mailboxes.ts';
 import type { PreparedMessage } from '../mail/prepared-message.ts';
 import type { Database } from '../store/schema.ts';
 import type { MailResolver } from './dns-resolver.ts';
-import { protocolKeyword, receivedHeader, removeForgedAuthResults } from './trace-headers.ts';
+import { inspectInbound, type InspectionRequest } from './inbound-inspection.ts';
+import type { InboundPool } from './inbound-pool.ts';
+import { protocolKeyword, receivedHeader } from './trace-headers.ts';
 
 /** What the receiving session knows about where a message came from. */
 export interface InboundEnvelope {
@@ -39,6 +40,8 @@ export interface InboundOptions {
   hostname: string;
   verify: boolean;
   resolver: MailResolver;
+  /** Worker threads for the checks and the parse; without one they run on the calling thread. */
+  pool?: InboundPool;
 }
 
 export function newQueueId(): string {
@@ -77,34 +80,30 @@ export class InboundDelivery {
    * message for all recipients in one commit. Resolves only once the commit is durable.
    */
   async receive(raw: Buffer, envelope: InboundEnvelope, recipients: LocalRecipient[]): Promise<DeliveredEntry[]> {
-    const id = newQueueId();
-    let prefix = receivedHeader({
+    const traceHeaders = receivedHeader({
       helo: envelope.helo,
       remoteAddress: envelope.remoteAddress,
       remoteHostname: envelope.remoteHostname,
       byHost: this.options.hostname,
       protocol: protocolKeyword(envelope.protocol, envelope.secure, envelope.authenticated),
-      id,
+      id: newQueueId(),
       recipient: recipients.length === 1 ? recipients[0].address : undefined,
     });
-    if (this.options.verify && !envelope.authenticated) {
-      raw = removeForgedAuthResults(raw, this.options.hostname);
-      const result = await checkAuthentication(raw, {
-        ip: envelope.remoteAddress,
-        helo: envelope.helo,
-        sender: envelope.mailFrom,
-        mta: this.options.hostname,
-        resolver: this.options.resolver.mailauthResolver,
-        disableBimi: true,
-      });
-      // RFC 7489 §6.6.2: honour p=reject (mailauth reports the policy that applies, pct included).
-      if (result.dmarc && result.dmarc.status.result === 'fail' && result.dmarc.policy === 'reject') {
-        throw new DeliveryRefused(550, '5.7.1', `message rejected by the DMARC policy of ${result.dmarc.domain}`);
-      }
-      prefix = result.headers + prefix;
+    const request: InspectionRequest = {
+      raw,
+      mailFrom: envelope.mailFrom,
+      hostname: this.options.hostname,
+      traceHeaders,
+      check: this.options.verify && !envelope.authenticated ? { ip: envelope.remoteAddress, helo: envelope.helo } : null,
+    };
+    const inspection = this.options.pool ? await this.options.pool.inspect(request) : await inspectInbound(request, this.options.resolver);
+    if (inspection.refusedByDmarc !== null) {
+      throw new DeliveryRefused(550, '5.7.1', `message rejected by the DMARC policy of ${inspection.refusedByDmarc}`);
     }
-    const message = Buffer.concat([Buffer.from(`Return-Path: <${envelope.mailFrom}>\r\n${prefix}`, 'utf8'), raw]);
-    return this.store(message, recipients);
+    const message = Buffer.from(inspection.message.buffer, inspection.message.byteOffset, inspection.message.byteLength);
+    // Parsed and hashed already; what MailStore.prepare would add is making the bytes durable.
+    await this.mail.store.blobs.persist(inspection.hash, message);
+    return this.storePrepared({ raw: message, hash: inspection.hash, parsed: inspection.parsed }, recipients);
   }
 
   /** Stores an already-trusted message (a local submission, a bounce) in the recipients' INBOXes. */

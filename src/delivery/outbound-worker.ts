@@ -15,6 +15,7 @@ import type { MessageRouter } from './router.ts';
 const CLAIM_BATCH = 100;
 const CLAIM_LEASE_MS = 10 * 60_000;
 const PARALLEL_GROUPS = 8;
+const EXPIRED = '5.4.7';
 
 interface ClaimedRow {
   id: number;
@@ -206,7 +207,10 @@ export class OutboundWorker {
     const fates = outcomes.map((outcome) => {
       const { row, result } = outcome;
       if (result.status === 'sent') return { outcome, fate: 'sent' as const, notifyDelay: false };
-      if (result.status === 'permanent' || now >= row.expires_at) return { outcome, fate: 'failed' as const, notifyDelay: false };
+      if (result.status === 'permanent') return { outcome, fate: 'failed' as const, notifyDelay: false };
+      // RFC 3463 §3.5: giving up after the retry period is 5.4.7, "delivery time expired"; the
+      // last temporary reply stays as the diagnostic.
+      if (now >= row.expires_at) return { outcome: { row, result: { ...result, enhanced: EXPIRED } }, fate: 'failed' as const, notifyDelay: false };
       const notifyDelay = !row.delay_notified && now - row.created_at >= config.outbound.delayNoticeAfterMs;
       return { outcome, fate: 'pending' as const, notifyDelay };
     });

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 import type { Database } from '../store/schema.ts';
 
@@ -15,13 +15,28 @@ export interface LocalRecipient {
 export type Resolution = LocalRecipient | false | null;
 
 const SUBADDRESS_SEPARATOR = '+';
+const POSTMASTER = 'postmaster';
+
+type RecipientRow = { id: number; tenant_id: number; quota_bytes: number; used_bytes: number };
+
+function recipientFrom(row: RecipientRow, address: string): LocalRecipient {
+  return { principalId: row.id, tenantId: row.tenant_id, address, quotaBytes: row.quota_bytes, usedBytes: row.used_bytes };
+}
 
 /**
  * Maps an envelope recipient to the principal whose mailbox receives it: the exact address, then
- * the address without its +detail (RFC 5233 subaddressing), then the domain's catch-all.
+ * the address without its +detail (RFC 5233 subaddressing), then the domain's catch-all, and for
+ * postmaster (RFC 5321 §4.5.1, which every domain must accept) a fallback mailbox.
  */
 export async function resolveRecipient(db: Kysely<Database>, rawAddress: string): Promise<Resolution> {
-  const address = rawAddress.trim().toLowerCase();
+  let address = rawAddress.trim().toLowerCase();
+  // RFC 5321 §4.1.1.3: "postmaster" without a domain is this server's postmaster, taken to be
+  // that of the first domain added (a single-organisation site has no other reading of it).
+  if (address === POSTMASTER) {
+    const first = await db.selectFrom('domains').select('name').orderBy('id').limit(1).executeTakeFirst();
+    if (!first) return false;
+    address = `${POSTMASTER}@${first.name}`;
+  }
   const at = address.lastIndexOf('@');
   if (at <= 0) return null;
   const local = address.slice(0, at);
@@ -39,13 +54,36 @@ export async function resolveRecipient(db: Kysely<Database>, rawAddress: string)
       .select(['p.id', 'p.tenant_id', 'p.quota_bytes', 'p.used_bytes', 'p.disabled'])
       .where('a.address', '=', candidate)
       .executeTakeFirst();
-    if (row && !row.disabled) return { principalId: row.id, tenantId: row.tenant_id, address: candidate, quotaBytes: row.quota_bytes, usedBytes: row.used_bytes };
+    if (row && !row.disabled) return recipientFrom(row, candidate);
   }
   if (domain.catch_all_principal_id !== null) {
     const row = await db.selectFrom('principals').select(['id', 'tenant_id', 'quota_bytes', 'used_bytes', 'disabled']).where('id', '=', domain.catch_all_principal_id).executeTakeFirst();
-    if (row && !row.disabled) return { principalId: row.id, tenantId: row.tenant_id, address, quotaBytes: row.quota_bytes, usedBytes: row.used_bytes };
+    if (row && !row.disabled) return recipientFrom(row, address);
+  }
+  if (local === POSTMASTER) {
+    const row = await postmasterFallback(db, domain);
+    if (row) return recipientFrom(row, address);
   }
   return false;
+}
+
+/**
+ * Who reads postmaster@ a domain that has no postmaster address of its own: the organisation's
+ * administrators first, then its users of that domain, then its other users, oldest first. Only
+ * principals with an INBOX qualify, which leaves out the first-start `admin`, a login without mail.
+ */
+async function postmasterFallback(db: Kysely<Database>, domain: { id: number; tenant_id: number }): Promise<RecipientRow | undefined> {
+  return db
+    .selectFrom('principals as p')
+    .innerJoin('mailboxes as m', (join) => join.onRef('m.account_id', '=', 'p.id').on('m.name', '=', 'INBOX'))
+    .select(['p.id', 'p.tenant_id', 'p.quota_bytes', 'p.used_bytes'])
+    .where('p.tenant_id', '=', domain.tenant_id)
+    .where('p.disabled', '=', 0)
+    .orderBy(sql`case when p.role in ('tenant-admin', 'super-admin') then 0 else 1 end`)
+    .orderBy(sql`case when exists (select 1 from addresses a where a.principal_id = p.id and a.domain_id = ${domain.id}) then 0 else 1 end`)
+    .orderBy('p.id')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 export async function isLocalDomain(db: Kysely<Database>, domainName: string): Promise<boolean> {

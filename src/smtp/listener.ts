@@ -1,4 +1,4 @@
-import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerOptions } from 'smtp-server';
 
 import type { TlsMaterial } from './tls-certificate.ts';
 import { DeliveryRefused } from '../delivery/inbound.ts';
@@ -51,6 +51,17 @@ const KNOWN_PARAMETERS = {
 export function unknownParameter(args: Record<string, unknown> | false | undefined, command: 'MAIL' | 'RCPT'): SmtpReply | null {
   const unknown = Object.keys(args || {}).find((key) => !KNOWN_PARAMETERS[command].has(key.toUpperCase()));
   return unknown === undefined ? null : new SmtpReply(555, '5.5.4', `${command} parameter ${unknown} not recognized`);
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * RFC 6531 §3.4: a non-ASCII address may appear only in a transaction whose MAIL FROM (the one
+ * being given, or the transaction's) carried SMTPUTF8; otherwise it is refused with 553 5.6.7.
+ */
+export function needsSmtpUtf8(address: string, mailFrom: SMTPServerAddress | false | undefined): SmtpReply | null {
+  if (!NON_ASCII.test(address) || (mailFrom && mailFrom.args && mailFrom.args.SMTPUTF8 === true)) return null;
+  return new SmtpReply(553, '5.6.7', `<${address}>: non-ASCII address without SMTPUTF8`);
 }
 
 /** The reply to a message over the size limit (RFC 1870 §6.3). */

@@ -2,7 +2,7 @@ import type { SMTPServer } from 'smtp-server';
 
 import type { LocalRecipient } from '../directory/recipients.ts';
 import type { InboundDelivery } from '../delivery/inbound.ts';
-import { createSmtpServer, messageTooBig, toSmtpError, unknownParameter, type ListenerBase } from './listener.ts';
+import { createSmtpServer, messageTooBig, needsSmtpUtf8, toSmtpError, unknownParameter, type ListenerBase } from './listener.ts';
 import { readMessage } from './read-message.ts';
 
 /**
@@ -20,14 +20,14 @@ export function createLmtpListener(base: ListenerBase, inbound: InboundDelivery)
       recipients.delete(session.id);
     },
     onMailFrom(address, session, callback) {
-      const unknown = unknownParameter(address.args, 'MAIL');
-      if (unknown) return callback(unknown);
+      const refusal = unknownParameter(address.args, 'MAIL') ?? needsSmtpUtf8(address.address, address);
+      if (refusal) return callback(refusal);
       recipients.set(session.id, []);
       callback();
     },
     onRcptTo(address, session, callback) {
-      const unknown = unknownParameter(address.args, 'RCPT');
-      if (unknown) return callback(unknown);
+      const refusal = unknownParameter(address.args, 'RCPT') ?? needsSmtpUtf8(address.address, session.envelope.mailFrom);
+      if (refusal) return callback(refusal);
       inbound.checkRecipient(address.address, {}).then(
         (recipient) => {
           recipients.set(session.id, [...(recipients.get(session.id) ?? []), recipient]);

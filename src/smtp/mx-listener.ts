@@ -2,7 +2,7 @@ import type { SMTPServer, SMTPServerSession } from 'smtp-server';
 
 import type { LocalRecipient } from '../directory/recipients.ts';
 import type { InboundDelivery } from '../delivery/inbound.ts';
-import { createSmtpServer, messageTooBig, toSmtpError, unknownParameter, type ListenerBase } from './listener.ts';
+import { createSmtpServer, messageTooBig, needsSmtpUtf8, toSmtpError, unknownParameter, type ListenerBase } from './listener.ts';
 import { readMessage } from './read-message.ts';
 import { SmtpReply } from './replies.ts';
 
@@ -19,14 +19,14 @@ export function createMxListener(base: ListenerBase & { maxRecipients: number },
       recipients.delete(session.id);
     },
     onMailFrom(address, session, callback) {
-      const unknown = unknownParameter(address.args, 'MAIL');
-      if (unknown) return callback(unknown);
+      const refusal = unknownParameter(address.args, 'MAIL') ?? needsSmtpUtf8(address.address, address);
+      if (refusal) return callback(refusal);
       recipients.set(session.id, []);
       callback();
     },
     onRcptTo(address, session, callback) {
-      const unknown = unknownParameter(address.args, 'RCPT');
-      if (unknown) return callback(unknown);
+      const refusal = unknownParameter(address.args, 'RCPT') ?? needsSmtpUtf8(address.address, session.envelope.mailFrom);
+      if (refusal) return callback(refusal);
       const list = recipients.get(session.id) ?? [];
       if (list.length >= base.maxRecipients) return callback(new SmtpReply(452, '4.5.3', 'too many recipients'));
       const declared = session.envelope.mailFrom && session.envelope.mailFrom.args ? Number(session.envelope.mailFrom.args.SIZE) || undefined : undefined;

@@ -4,7 +4,7 @@ import type { SubmissionService } from '../delivery/submission.ts';
 import type { QueuedRecipient } from '../delivery/outbound-queue.ts';
 import type { Principal } from '../store/schema.ts';
 import type { MessageRouter } from '../delivery/router.ts';
-import { createSmtpServer, isLoopback, messageTooBig, toSmtpError, unknownParameter, type ListenerBase } from './listener.ts';
+import { createSmtpServer, isLoopback, messageTooBig, needsSmtpUtf8, toSmtpError, unknownParameter, type ListenerBase } from './listener.ts';
 import { readMessage } from './read-message.ts';
 import { SmtpReply } from './replies.ts';
 
@@ -48,8 +48,8 @@ export function createSubmissionListener(options: SubmissionListenerOptions, dep
     onMailFrom(address, session, callback) {
       const principal = users.get(session.id);
       if (!principal) return callback(new SmtpReply(530, '5.7.0', 'authentication required'));
-      const unknown = unknownParameter(address.args, 'MAIL');
-      if (unknown) return callback(unknown);
+      const refusal = unknownParameter(address.args, 'MAIL') ?? needsSmtpUtf8(address.address, address);
+      if (refusal) return callback(refusal);
       recipients.set(session.id, []);
       deps.submission.checkSender(principal, address.address).then(
         () => callback(),
@@ -57,8 +57,8 @@ export function createSubmissionListener(options: SubmissionListenerOptions, dep
       );
     },
     onRcptTo(address, session, callback) {
-      const unknown = unknownParameter(address.args, 'RCPT');
-      if (unknown) return callback(unknown);
+      const refusal = unknownParameter(address.args, 'RCPT') ?? needsSmtpUtf8(address.address, session.envelope.mailFrom);
+      if (refusal) return callback(refusal);
       const list = recipients.get(session.id) ?? [];
       if (list.length >= options.maxRecipients) return callback(new SmtpReply(452, '4.5.3', 'too many recipients'));
       // Unknown addresses in our own domains are refused now rather than bounced later.

@@ -258,3 +258,25 @@ describe('delay notices', () => {
     }
   });
 });
+
+describe('expiry', () => {
+  test('a recipient still failing temporarily when the message expires bounces with 5.4.7 and the last reply as diagnostic', { timeout: 60_000 }, async () => {
+    const node = await outboundNode({ sender: ALICE, mxPort: await freePort(), overrides: { 'e.test': { MX: ['10 mx.e.test'] }, 'mx.e.test': { A: ['127.0.0.1'] } } });
+    try {
+      const raw = Buffer.from(`From: ${ALICE}\r\nTo: frank@e.test\r\nSubject: too late\r\nMessage-ID: <late@a.test>\r\n\r\nhello\r\n`);
+      await node.router.route({ sender: ALICE, recipients: [{ address: 'frank@e.test' }], raw });
+      // Five days pass without an answer: the retry period is over at the next attempt.
+      await node.store.db.updateTable('queue_messages').set({ expires_at: Date.now() - 1 }).execute();
+      assert.equal(await node.worker().runOnce(), 1);
+      const bounces = (await node.inbox()).filter((e) => e.subject.startsWith('Undelivered Mail'));
+      assert.equal(bounces.length, 1, 'one bounce');
+      const text = (await node.readRaw(bounces[0])).toString('latin1');
+      assert.match(text, /^Final-Recipient: rfc822; frank@e\.test$/m);
+      assert.match(text, /^Action: failed$/m);
+      assert.match(text, /^Status: 5\.4\.7$/m);
+      assert.equal((await listQueue(node.store.db)).length, 0, 'nothing left to retry');
+    } finally {
+      await node.close();
+    }
+  });
+});

@@ -166,6 +166,26 @@ describe('MX listener with real SMTP clients', () => {
     assert.match(Buffer.from(trace, 'latin1').toString('utf8'), /^Return-Path: <jürgen@bücher\.test>\r\n/);
   });
 
+  test('a non-ASCII address without SMTPUTF8 gets 553 5.6.7 (RFC 6531 §3.4), in MAIL and in RCPT', async () => {
+    const { session } = await SmtpSession.open(server.ports.smtp);
+    try {
+      await session.command('EHLO ascii.test');
+      const mail = await session.command('MAIL FROM:<jürgen@bücher.test>');
+      assert.equal(mail.code, 553, mail.text);
+      assert.match(mail.text, /^553 5\.6\.7 /);
+      assert.equal((await session.command('MAIL FROM:<x@remote.test>')).code, 250);
+      const rcpt = await session.command(`RCPT TO:<jürgen@${DOMAIN}>`);
+      assert.equal(rcpt.code, 553, rcpt.text);
+      assert.match(rcpt.text, /^553 5\.6\.7 /);
+      await session.command('RSET');
+      // With SMTPUTF8 the same address is merely unknown here.
+      assert.equal((await session.command('MAIL FROM:<jürgen@bücher.test> SMTPUTF8')).code, 250);
+      assert.equal((await session.command(`RCPT TO:<jürgen@${DOMAIN}>`)).code, 550);
+    } finally {
+      await session.close();
+    }
+  });
+
   test('a mailbox at its quota gets 452 4.2.2 at RCPT and nothing is stored', () => {
     const first = smtplibSend({ ...mx(), from: 'x@remote.test', to: [`bob@${DOMAIN}`] }, message('fills bob', 'x@remote.test', `${'z'.repeat(100)}\r\n`.repeat(20)));
     assert.equal(first.status, 'ok', first.raw);
@@ -218,16 +238,24 @@ describe('MX listener with real SMTP clients', () => {
     findBySubject(server, `alice@${DOMAIN}`, 'mx after garbage');
   });
 
-  test('postmaster is always accepted (RFC 5321 §4.5.1), with and without a domain', { todo: 'src/directory/recipients.ts resolveRecipient has no postmaster rule' }, async () => {
+  test('postmaster is always accepted (RFC 5321 §4.5.1), with and without a domain, and reaches a real mailbox', async () => {
     const { session } = await SmtpSession.open(server.ports.smtp);
     try {
       await session.command('EHLO pm.test');
       assert.equal((await session.command('MAIL FROM:<x@remote.test>')).code, 250);
       assert.equal((await session.command(`RCPT TO:<Postmaster@${DOMAIN}>`)).code, 250);
-      assert.equal((await session.command('RCPT TO:<postmaster>')).code, 250);
+      assert.equal((await session.command('RCPT TO:<POSTMASTER>')).code, 250);
+      assert.equal((await session.data(message('mx to postmaster'))).end?.code, 250);
     } finally {
       await session.close();
     }
+    // Nobody was made postmaster and no user is an administrator: the domain's first user reads it, once.
+    assert.equal(listMail(server, `alice@${DOMAIN}`).filter((e) => e.subject === 'mx to postmaster').length, 1);
+
+    petrelOk(['alias', 'add', `postmaster@${DOMAIN}`, `dave@${DOMAIN}`, ...server.args]);
+    const result = smtplibSend({ ...mx(), from: 'x@remote.test', to: ['postmaster'] }, message('mx to named postmaster'));
+    assert.equal(result.status, 'ok', result.raw);
+    findBySubject(server, `dave@${DOMAIN}`, 'mx to named postmaster');
   });
 
   test('STARTTLS injection: plaintext pipelined after STARTTLS is discarded (RFC 3207 §6)', async () => {
