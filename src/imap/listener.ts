@@ -42,7 +42,7 @@ export function createImapListener(options: ImapListenerOptions, services: Omit<
   };
   let server: Server;
   if (options.implicitTls) {
-    const tlsServer = createTlsServer({ secureContext: tlsContext }, (socket: TLSSocket) => accept(socket, true));
+    const tlsServer = createTlsServer({ key: options.tls.key, cert: options.tls.cert }, (socket: TLSSocket) => accept(socket, true));
     // A client that fails the handshake must not take the server down.
     tlsServer.on('tlsClientError', () => {});
     server = tlsServer;
