@@ -71,7 +71,21 @@ x
   assert.deepEqual(url.params, { 'access-type': 'URL', url: 'ftp://cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar' });
   assert.equal(fun.params.title, 'This is ***fun***');
   assert.equal(more.params.title, "This is even more ***fun*** isn't it!");
-  assert.deepEqual(file.disposition, { type: 'attachment', params: { filename: 'HasenundFrösche.txt' } });
+  assert.deepEqual(file.disposition, {
+    type: 'attachment',
+    params: { filename: 'HasenundFrösche.txt' },
+    rawParams: [
+      ['filename', 'Hasen.txt'],
+      ['filename*', "iso-8859-1''HasenundFr%F6sche.txt"],
+    ],
+  });
+  // IMAP gets RFC 2231 parameters as written (RFC 2231 §3-4 sections joined, not decoded).
+  assert.deepEqual(url.rawParams, [
+    ['access-type', 'URL'],
+    ['URL', 'ftp://cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar'],
+  ]);
+  assert.deepEqual(fun.rawParams, [['title*', "us-ascii'en-us'This%20is%20%2A%2A%2Afun%2A%2A%2A"]]);
+  assert.deepEqual(more.rawParams, [['title*', "us-ascii'en'This%20is%20even%20more%20%2A%2A%2Afun%2A%2A%2A%20isn't it!"]]);
   assert.equal(m.attachments.find((a) => a.partPath === '4')?.filename, 'HasenundFrösche.txt');
 });
 

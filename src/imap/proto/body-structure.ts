@@ -36,15 +36,17 @@ export function envelopeValue(env: Envelope): ImapValue {
   ];
 }
 
-function paramList(params: Record<string, string>): ImapValue {
-  const entries = Object.entries(params);
+// The parameters as written (RFC 2231 ones undecoded, as Dovecot sends them); the decoded
+// `params` only for structures stored before the parser kept them.
+function paramList(params: Record<string, string>, rawParams: [string, string][] | undefined): ImapValue {
+  const entries = rawParams ?? Object.entries(params);
   if (entries.length === 0) return null;
   return entries.flatMap(([name, value]): ImapValue[] => [{ string: name }, { string: value }]);
 }
 
 function dispositionValue(part: BodyPart): ImapValue {
   if (!part.disposition) return null;
-  return [{ string: part.disposition.type }, paramList(part.disposition.params)];
+  return [{ string: part.disposition.type }, paramList(part.disposition.params, part.disposition.rawParams)];
 }
 
 function languageValue(language: string[] | null): ImapValue {
@@ -53,9 +55,11 @@ function languageValue(language: string[] | null): ImapValue {
 }
 
 // RFC 2045 §5.2: a text part without parameters is us-ascii, and clients rely on seeing it.
+/** A text part without a charset is us-ascii (RFC 2045 §5.2); saying so spares clients the guess, as Dovecot does. */
 function bodyParams(part: BodyPart): ImapValue {
-  if (part.type === 'text' && Object.keys(part.params).length === 0) return [{ string: 'charset' }, { string: 'us-ascii' }];
-  return paramList(part.params);
+  if (part.type !== 'text' || 'charset' in part.params) return paramList(part.params, part.rawParams);
+  const raw = part.rawParams ?? Object.entries(part.params);
+  return paramList({ charset: 'us-ascii', ...part.params }, [['charset', 'us-ascii'], ...raw]);
 }
 
 function bodyFields(part: BodyPart): ImapValue[] {
@@ -91,7 +95,7 @@ export function bodyStructureValue(part: BodyPart, extended: boolean): ImapValue
     const children = part.parts.length > 0 ? part.parts : [EMPTY_TEXT_PART];
     // RFC 9051 §9 `body-type-mpart = 1*body SP media-subtype`: no space between the children.
     const value: ImapValue[] = [{ adjacent: children.map((c) => bodyStructureValue(c, extended)) }, { string: part.subtype }];
-    if (extended) value.push(paramList(part.params), dispositionValue(part), languageValue(part.language), nstr(part.location));
+    if (extended) value.push(paramList(part.params, part.rawParams), dispositionValue(part), languageValue(part.language), nstr(part.location));
     return value;
   }
   const value: ImapValue[] = [{ string: part.type }, { string: part.subtype }, ...bodyFields(part)];

@@ -5,7 +5,7 @@ import { firstHeader, firstHeaderBytes, type RawHeaderField } from './header-par
 import { parseStructuredValue } from './content-params.ts';
 import { unfold } from './encoded-words.ts';
 
-export type PartFields = Pick<BodyPart, 'type' | 'subtype' | 'params' | 'id' | 'description' | 'encoding' | 'md5' | 'disposition' | 'language' | 'location'> & {
+export type PartFields = Pick<BodyPart, 'type' | 'subtype' | 'params' | 'rawParams' | 'id' | 'description' | 'encoding' | 'md5' | 'disposition' | 'language' | 'location'> & {
   /** The multipart boundary as bytes, when this is a multipart with one. */
   boundary: Buffer | null;
 };
@@ -22,10 +22,11 @@ export function readPartFields(fields: RawHeaderField[], defaultType: string): P
   let [type, subtype] = (parsed?.value ?? '').split('/', 2);
   if (!type || !subtype || !TOKEN.test(type) || !TOKEN.test(subtype)) [type, subtype] = defaultType.split('/');
   const params = parsed?.params ?? {};
+  const rawParams = parsed?.imapParams ?? [];
   let boundary: Buffer | null = null;
   if (type === 'multipart' && parsed) {
     // Byte-exact from the raw header when given plainly; an RFC 2231 boundary is rare and ASCII.
-    const raw = parsed.rawParams.get('boundary');
+    const raw = parsed.plainBytes.get('boundary');
     const bytes = raw !== undefined ? Buffer.from(raw, 'latin1') : params.boundary !== undefined ? Buffer.from(params.boundary, 'utf8') : null;
     if (bytes && bytes.length > 0) boundary = bytes;
   }
@@ -33,12 +34,13 @@ export function readPartFields(fields: RawHeaderField[], defaultType: string): P
   let disposition: Disposition | null = null;
   if (dispositionBytes !== null) {
     const d = parseStructuredValue(dispositionBytes);
-    disposition = { type: d.value, params: d.params };
+    disposition = { type: d.value, params: d.params, rawParams: d.imapParams };
   }
   return {
     type,
     subtype,
     params,
+    rawParams,
     id: trimmed(firstHeader(fields, 'content-id')),
     description: trimmed(firstHeader(fields, 'content-description')),
     encoding: (trimmed(firstHeader(fields, 'content-transfer-encoding'))?.split(/[\s(;]/, 1)[0] ?? '').toLowerCase() || '7bit',

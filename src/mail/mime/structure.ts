@@ -15,10 +15,19 @@ export const MAX_DEPTH = 100;
 /** After this many parts every further boundary is ignored: the rest is opaque body. */
 export const MAX_PARTS = 20_000;
 
+/**
+ * Bytes of a boundary that are compared. RFC 2046 §5.1.1 allows 70 (`0*69<bchars>
+ * bcharsnospace`); Dovecot keeps 80 of a longer one, and so do we, so that the same mail splits
+ * into the same parts (and IMAP part numbers) as it did there. No valid boundary is affected.
+ */
+const MAX_BOUNDARY = 80;
+
 const LF = 0x0a;
 const CR = 0x0d;
 const DASH = 0x2d;
 const LINE_DASHES = Buffer.from('\n--', 'latin1');
+const EMPTY_LINE_LF = Buffer.from('\n\n', 'latin1');
+const EMPTY_LINE_CRLF = Buffer.from('\n\r\n', 'latin1');
 
 // Only these leave the encapsulated message readable in place; RFC 2046 §5.2.1 forbids others.
 const IDENTITY_ENCODINGS = new Set(['7bit', '8bit', 'binary']);
@@ -30,6 +39,8 @@ interface Frame {
   boundary: Buffer | null;
   /** RFC 2046 §5.1.5: parts of multipart/digest default to message/rfc822. */
   childType: string;
+  /** A message/rfc822 or message/global part kept opaque because it is encoded. */
+  encodedMessage: boolean;
 }
 
 interface BoundaryLine {
@@ -100,9 +111,11 @@ class StructureParser {
     this.partCount++;
     const block = readHeaderBlock(this.raw, headerStart, (p) => this.matchBoundary(p) !== null);
     const fields = readPartFields(block.fields, defaultType);
-    // A header cut short by a boundary line leaves the line break before it to that boundary,
-    // as with every other part (RFC 2046 §5.1.1).
-    const bodyStart = block.cutByBoundary ? Math.max(headerStart, lineBreakBefore(this.raw, block.bodyStart)) : block.bodyStart;
+    // A header cut short by a boundary line keeps its last line break (a header line ends with
+    // one, RFC 5322 §2.2) and the body is empty; the boundary line then has no line break
+    // before it. Dovecot reads it so, which shows in the size and lines of a message/rfc822
+    // part whose encapsulated header runs into the boundary.
+    const bodyStart = block.bodyStart;
     const part: BodyPart = {
       headerStart,
       bodyStart,
@@ -110,6 +123,7 @@ class StructureParser {
       type: fields.type,
       subtype: fields.subtype,
       params: fields.params,
+      rawParams: fields.rawParams,
       id: fields.id,
       description: fields.description,
       encoding: fields.encoding,
@@ -122,14 +136,17 @@ class StructureParser {
       parts: [],
     };
     const canNest = depth < MAX_DEPTH && this.partCount < MAX_PARTS && !block.cutByBoundary;
-    const frame: Frame = { part, depth, boundary: null, childType: 'text/plain' };
+    const isMessage = part.type === 'message' && (part.subtype === 'rfc822' || part.subtype === 'global');
+    const frame: Frame = { part, depth, boundary: null, childType: 'text/plain', encodedMessage: isMessage && !IDENTITY_ENCODINGS.has(part.encoding) };
     if (canNest && fields.boundary) {
-      frame.boundary = fields.boundary;
+      // Boundaries that differ only after MAX_BOUNDARY bytes are the same one, and the
+      // innermost takes their delimiter lines (matchBoundary).
+      frame.boundary = fields.boundary.subarray(0, MAX_BOUNDARY);
       this.openBoundaries++;
       if (part.subtype === 'digest') frame.childType = 'message/rfc822';
     }
     this.stack.push(frame);
-    if (canNest && part.type === 'message' && (part.subtype === 'rfc822' || part.subtype === 'global') && IDENTITY_ENCODINGS.has(part.encoding)) {
+    if (canNest && isMessage && !frame.encodedMessage) {
       // The encapsulated message starts where this part's body starts and ends with it.
       const inner = this.openPart(bodyStart, 'text/plain', depth + 1);
       part.message = { headers: toHeaderFields(inner.fields), ...buildEnvelopes(inner.fields), body: inner.part };
@@ -194,11 +211,35 @@ class StructureParser {
     while (this.stack.length - 1 > index) {
       const frame = this.stack.pop() as Frame;
       if (frame.boundary !== null) this.openBoundaries--;
-      this.finishPart(frame.part, partEnd);
+      this.finishPart(frame.part, frame.encodedMessage ? this.encodedMessageEnd(frame.part, partEnd) : partEnd);
       // A child whose header used up the line break before the boundary ends one byte later
       // than requested; its parent must still contain it.
       partEnd = Math.max(partEnd, frame.part.end);
     }
+  }
+
+  /**
+   * Where an encoded message/rfc822 part ends when a boundary line break starts at `end`.
+   * Dovecot reads such a part as a message whatever its encoding, so when no empty line ends
+   * that "header" before the boundary, the header keeps the line break before the boundary,
+   * as an identity-encoded message's would (openPart): the part's size and lines include it.
+   */
+  private encodedMessageEnd(part: BodyPart, end: number): number {
+    const raw = this.raw;
+    const lineStart = raw[end] === CR && raw[end + 1] === LF ? end + 2 : raw[end] === LF ? end + 1 : end;
+    if (lineStart === end || end < part.bodyStart) return end;
+    const body = raw.subarray(part.bodyStart, lineStart);
+    let emptyLine: number;
+    if (body[0] === LF || (body[0] === CR && body[1] === LF)) emptyLine = 0;
+    else {
+      const lf = body.indexOf(EMPTY_LINE_LF);
+      const crlf = body.indexOf(EMPTY_LINE_CRLF);
+      const found = lf < 0 ? crlf : crlf < 0 ? lf : Math.min(lf, crlf);
+      emptyLine = found < 0 ? -1 : found + 1;
+    }
+    if (emptyLine < 0) return lineStart;
+    const emptyLineEnd = emptyLine + (body[emptyLine] === CR ? 2 : 1);
+    return part.bodyStart + emptyLineEnd === lineStart ? lineStart : end;
   }
 
   private finishPart(part: BodyPart, end: number): void {

@@ -27,6 +27,8 @@ export interface HeaderField {
 export interface Disposition {
   type: string;
   params: Record<string, string>;
+  /** The parameters as IMAP lists them; see BodyPart.rawParams. */
+  rawParams?: [string, string][];
 }
 
 export interface BodyPart {
@@ -43,6 +45,14 @@ export interface BodyPart {
   subtype: string;
   /** Content-Type parameters, names lower-cased, RFC 2231 continuations and charsets decoded. */
   params: Record<string, string>;
+  /**
+   * Content-Type parameters as IMAP's BODYSTRUCTURE lists them, the way Dovecot does: names as
+   * written, in order, duplicates kept, quoting removed (every quoted-pair unescaped); RFC 2231
+   * parameters come last, sorted by name, their sections joined but not decoded
+   * (`["name*", "utf-8''%E2%82%AC.txt"]`), since IMAP clients decode them themselves.
+   * Absent in structures stored before it existed: use `params` then.
+   */
+  rawParams?: [string, string][];
   /** Content-ID as written (with its angle brackets). */
   id: string | null;
   /** Content-Description unfolded but not RFC 2047-decoded: IMAP sends it as written. */
