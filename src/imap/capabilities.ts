@@ -37,7 +37,6 @@ const AFTER_LOGIN = [
   'MULTIAPPEND',
   'QUOTA',
   'QUOTA=RES-STORAGE',
-  'QUOTA=RES-MESSAGE',
   'ACL',
   'RIGHTS=texk',
   'OBJECTID',

@@ -230,6 +230,8 @@ export class ImapSession {
               : 'NONEXISTENT'
             : err.code === 'exists'
               ? 'ALREADYEXISTS'
+              : err.code === 'special_use_taken'
+                ? 'USEATTR'
               : err.code === 'too_large'
                 ? 'TOOBIG'
                 : 'CANNOT';

@@ -130,7 +130,7 @@ export async function createMailboxPath(trx: Kysely<Database>, accountId: number
   if (specialUse !== null) {
     use = SPECIAL_USES.find((u) => u.toLowerCase() === specialUse.toLowerCase()) ?? null;
     if (use === null) throw new MailError('invalid', `special-use ${specialUse} is not supported`);
-    if (await findSpecialUse(trx, accountId, use)) throw new MailError('invalid', `special-use ${use} is already used by another mailbox`);
+    if (await findSpecialUse(trx, accountId, use)) throw new MailError('special_use_taken', `special-use ${use} is already used by another mailbox`);
   }
   const existing = await trx.selectFrom('mailboxes').select('id').where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
   if (existing) throw new MailError('exists', `mailbox ${name} already exists`);

@@ -1,16 +1,15 @@
-import type { ImapValue } from '../proto/serializer.ts';
 import type { CommandOf } from '../proto/types.ts';
 import type { ImapSession } from '../session.ts';
 import type { Handler } from './index.ts';
 
-/** The one quota root every mailbox of an account belongs to (RFC 9208). */
+/** The one quota root every mailbox of a limited account belongs to (RFC 9208). */
 const ROOT = '';
 
-async function quotaLine(session: ImapSession): Promise<ImapValue[]> {
+/** The account's usage and limit in KiB, or null when it has no limit (then it has no quota root at all). */
+async function storage(session: ImapSession): Promise<{ used: number; limit: number } | null> {
   const usage = await session.services.mail.quota(session.accountId);
-  const resources: ImapValue[] = [];
-  if (usage.limitBytes > 0) resources.push('STORAGE', Math.ceil(usage.usedBytes / 1024), Math.floor(usage.limitBytes / 1024));
-  return ['QUOTA', { quoted: ROOT }, resources];
+  if (usage.limitBytes <= 0) return null;
+  return { used: Math.ceil(usage.usedBytes / 1024), limit: Math.floor(usage.limitBytes / 1024) };
 }
 
 /** GETQUOTA, GETQUOTAROOT and SETQUOTA; limits are the administrator's to set, not the user's. */
@@ -18,14 +17,21 @@ export const quota: Handler<CommandOf<'GETQUOTA' | 'GETQUOTAROOT' | 'SETQUOTA'>>
   switch (command.name) {
     case 'GETQUOTAROOT': {
       const mailbox = await session.services.mail.getMailbox(session.accountId, command.mailbox);
+      const limits = await storage(session);
+      if (!limits) {
+        session.send(['QUOTAROOT', { string: mailbox.name }]);
+        return { status: 'OK', text: 'GETQUOTAROOT completed, no quota applies' };
+      }
       session.send(['QUOTAROOT', { string: mailbox.name }, { quoted: ROOT }]);
-      session.send(await quotaLine(session));
+      session.send(['QUOTA', { quoted: ROOT }, ['STORAGE', limits.used, limits.limit]]);
       return { status: 'OK', text: 'GETQUOTAROOT completed' };
     }
-    case 'GETQUOTA':
-      if (command.root !== ROOT) return { status: 'NO', code: 'NONEXISTENT', text: `No quota root ${command.root}` };
-      session.send(await quotaLine(session));
+    case 'GETQUOTA': {
+      const limits = command.root === ROOT ? await storage(session) : null;
+      if (!limits) return { status: 'NO', code: 'NONEXISTENT', text: `No quota root ${JSON.stringify(command.root)}` };
+      session.send(['QUOTA', { quoted: ROOT }, ['STORAGE', limits.used, limits.limit]]);
       return { status: 'OK', text: 'GETQUOTA completed' };
+    }
     case 'SETQUOTA':
       return { status: 'NO', code: 'NOPERM', text: 'Quotas are set by the administrator' };
   }
