@@ -4,6 +4,7 @@ import type { LoginThrottle } from '../directory/login-throttle.ts';
 import type { AccountChange, ChangeBus } from '../events/change-bus.ts';
 import { MailError } from '../mail/errors.ts';
 import type { MailStore } from '../mail/mail-store.ts';
+import { isLoopback } from '../smtp/listener.ts';
 import type { Principal } from '../store/schema.ts';
 import { capabilities } from './capabilities.ts';
 import { COMMANDS, type CommandSpec, type Completion } from './commands/index.ts';
@@ -314,10 +315,6 @@ export class ImapSession {
   get maxFailedLogins(): number {
     return MAX_FAILED_LOGINS;
   }
-}
-
-function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
 function stateMessage(name: string, state: SessionState): string {
