@@ -241,11 +241,50 @@ function utcDay(date: string): number {
   return start;
 }
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** The calendar day a Date: header names in its own time zone (`25 Mar 2007`), as UTC midnight; null if unreadable. */
+function writtenDay(date: string | null): number | null {
+  const match = date ? /(\d{1,2})\s+([a-z]{3})[a-z]*\s+(\d{2,4})/i.exec(date) : null;
+  if (!match) return null;
+  const month = MONTHS.indexOf(match[2].toLowerCase());
+  if (month < 0) return null;
+  let year = Number(match[3]);
+  // RFC 5322 §4.3 obsolete two- and three-digit years.
+  if (match[3].length === 2) year += year < 50 ? 2000 : 1900;
+  else if (match[3].length === 3) year += 1900;
+  return Date.UTC(year, month, Number(match[1]));
+}
+
+/** Widest distance between a Date: header's own day and its UTC instant (UTC-12 to UTC+14). */
+const ZONE_MARGIN_MS = 15 * 3_600_000;
+
+/**
+ * SENTBEFORE/SENTON/SENTSINCE compare the day written in the Date: header, "disregarding time
+ * and timezone" (RFC 9051 §6.4.4): SQL narrows by the stored instant with a time-zone margin,
+ * then the header's own day decides.
+ */
+function compileSentDate(op: 'before' | 'on' | 'since', start: number): Compiled {
+  const column = sql`coalesce(m.sent_at, m.received_at)`;
+  const condition =
+    op === 'before'
+      ? sql<SqlBool>`${column} < ${start + ZONE_MARGIN_MS}`
+      : op === 'since'
+        ? sql<SqlBool>`${column} >= ${start - ZONE_MARGIN_MS}`
+        : sql<SqlBool>`${column} >= ${start - ZONE_MARGIN_MS} and ${column} < ${start + DAY_MS + ZONE_MARGIN_MS}`;
+  const test = async (data: CandidateData): Promise<boolean> => {
+    const fallback = data.row.sent_at ?? data.row.received_at;
+    const day = writtenDay(data.envelope().date) ?? fallback - (fallback % DAY_MS);
+    return op === 'before' ? day < start : op === 'since' ? day >= start : day === start;
+  };
+  return { condition, exact: false, joinsMessages: true, test };
+}
+
 function compileDate(field: 'internal' | 'sent', op: 'before' | 'on' | 'since', date: string): Compiled {
   const start = utcDay(date);
-  // A message without a usable Date: header is dated by its arrival, as SORT's DATE does (RFC 5256 §3).
-  const column = field === 'internal' ? sql`m.received_at` : sql`coalesce(m.sent_at, m.received_at)`;
-  const valueOf = (row: Candidate): number => (field === 'internal' ? row.received_at : (row.sent_at ?? row.received_at));
+  if (field === 'sent') return compileSentDate(op, start);
+  const column = sql`m.received_at`;
+  const valueOf = (row: Candidate): number => row.received_at;
   if (op === 'before') return exactNode(sql<SqlBool>`${column} < ${start}`, (row) => valueOf(row) < start, true);
   if (op === 'since') return exactNode(sql<SqlBool>`${column} >= ${start}`, (row) => valueOf(row) >= start, true);
   return exactNode(sql<SqlBool>`${column} >= ${start} and ${column} < ${start + DAY_MS}`, (row) => valueOf(row) >= start && valueOf(row) < start + DAY_MS, true);
