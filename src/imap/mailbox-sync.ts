@@ -5,7 +5,9 @@ import type { ImapSession } from './session.ts';
 
 /** The FETCH items that report an entry's flags, with MODSEQ once CONDSTORE is on (RFC 7162 §3.1.4). */
 export function flagItems(session: ImapSession, uid: number, flags: string[], modseq: number): ImapValue[] {
-  const items: ImapValue[] = ['UID', uid, 'FLAGS', flags.map((f) => ({ raw: f }))];
+  session.noteFlags(flags);
+  const shown = session.selected?.recent.has(uid) && !session.rev2 ? [...flags, '\\Recent'] : flags;
+  const items: ImapValue[] = ['UID', uid, 'FLAGS', shown.map((f) => ({ raw: f }))];
   if (session.condstore) items.push('MODSEQ', [modseq]);
   return items;
 }
@@ -44,7 +46,9 @@ export async function announceChanges(session: ImapSession, selected: SelectedMa
     .sort((a, b) => a - b);
   if (added.length > 0) {
     selected.append(added);
+    await session.claimRecent(added);
     session.send([selected.exists, 'EXISTS']);
+    if (!session.rev2) session.send([selected.recent.size, 'RECENT']);
   }
 
   const addedSet = new Set(added);

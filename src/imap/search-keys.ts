@@ -14,7 +14,10 @@ export function charsetSupported(charset: string | undefined): boolean {
 export function resolveSearchKey(key: ImapSearchKey, selected: SelectedMailbox): SearchKey {
   switch (key.type) {
     case 'seqset':
-      return { type: 'uid', ranges: toRanges(selected.resolveSeqSet(key.set)) };
+      // Numbers past the end match nothing here, where FETCH would call them an error (RFC 9051 §6.4.4).
+      return { type: 'uid', ranges: toRanges(selected.resolveSeqSet(key.set, true)) };
+    case 'recent':
+      return { type: 'uid', ranges: toRanges([...selected.recent]) };
     case 'uidset':
       return { type: 'uid', ranges: key.set.kind === 'saved' ? toRanges(selected.saved) : selected.uidRanges(key.set) };
     case 'and':

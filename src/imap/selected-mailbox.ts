@@ -34,6 +34,10 @@ export class SelectedMailbox {
   pendingExpunge = new Set<number>();
   /** RFC 5182 SEARCHRES: the UIDs saved by `SEARCH RETURN (SAVE)`. */
   saved: number[] = [];
+  /** UIDs that are \Recent for this session (IMAP4rev1): it was the first to see them. */
+  readonly recent = new Set<number>();
+  /** Keywords the client has been told about in a FLAGS response: lower-cased → as first seen. */
+  readonly keywords = new Map<string, string>();
 
   constructor(
     readonly mailbox: MailboxInfo,
@@ -43,6 +47,14 @@ export class SelectedMailbox {
   ) {
     this.uids = uids;
     this.knownModseq = modseq;
+  }
+
+  addKeyword(keyword: string): void {
+    if (!this.keywords.has(keyword.toLowerCase())) this.keywords.set(keyword.toLowerCase(), keyword);
+  }
+
+  keywordNames(): string[] {
+    return [...this.keywords.values()];
   }
 
   get id(): number {
@@ -58,8 +70,8 @@ export class SelectedMailbox {
     return i < this.uids.length && this.uids[i] === uid ? i + 1 : 0;
   }
 
-  /** UIDs a message sequence set names, ascending and without duplicates; out-of-range numbers are an error. */
-  resolveSeqSet(set: SequenceSet): number[] {
+  /** UIDs a message sequence set names, ascending and without duplicates; out-of-range numbers are an error unless clipped. */
+  resolveSeqSet(set: SequenceSet, clip = false): number[] {
     if (set.kind === 'saved') return this.saved.filter((uid) => this.seqOf(uid) > 0);
     const n = this.uids.length;
     const picked = new Set<number>();
@@ -67,9 +79,9 @@ export class SelectedMailbox {
       const a = range.start === '*' ? n : range.start;
       const b = range.end === '*' ? n : range.end;
       if (n === 0 && (range.start === '*' || range.end === '*')) continue;
-      const lo = Math.min(a, b);
-      const hi = Math.max(a, b);
-      if (lo < 1 || hi > n) throw new InvalidSequenceSet(`Invalid message sequence number ${hi > n ? hi : lo} (mailbox has ${n})`);
+      const lo = Math.max(Math.min(a, b), 1);
+      const hi = clip ? Math.min(Math.max(a, b), n) : Math.max(a, b);
+      if (hi > n) throw new InvalidSequenceSet(`Invalid message sequence number ${hi} (mailbox has ${n})`);
       for (let seq = lo; seq <= hi; seq++) picked.add(this.uids[seq - 1]);
     }
     return [...picked].sort((x, y) => x - y);
@@ -106,6 +118,7 @@ export class SelectedMailbox {
     const seq = this.seqOf(uid);
     if (seq > 0) this.uids.splice(seq - 1, 1);
     this.pendingExpunge.delete(uid);
+    this.recent.delete(uid);
     return seq;
   }
 

@@ -40,6 +40,8 @@ const MAX_LINE_BYTES = 64 * 1024;
 /** Commands during which EXPUNGE must not be sent (RFC 9051 §7.5.1); their UID forms may. */
 const NO_EXPUNGE_DURING = new Set(['FETCH', 'STORE', 'SEARCH', 'SORT', 'THREAD']);
 
+export const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
+
 /** One client connection: its state, the commands it sends, and the updates it must be told about. */
 export class ImapSession {
   state: SessionState = 'notauth';
@@ -247,6 +249,48 @@ export class ImapSession {
     if (!this.selected || (!this.dirty && (!allowExpunge || this.selected.pendingExpunge.size === 0))) return;
     this.dirty = false;
     await announceChanges(this, this.selected, allowExpunge);
+  }
+
+  /**
+   * Turns CONDSTORE on for a command that implies it (RFC 7162 §3.1); with a mailbox selected the
+   * client learns its HIGHESTMODSEQ right away.
+   */
+  enableCondstore(): void {
+    if (this.condstore) return;
+    this.enabled.add('CONDSTORE');
+    if (this.selected) this.send(['OK', { raw: `[HIGHESTMODSEQ ${this.selected.knownModseq}]` }, 'Highest']);
+  }
+
+  /** The FLAGS and PERMANENTFLAGS responses for the selected mailbox's flags and known keywords. */
+  sendFlagLists(): void {
+    const selected = this.selected!;
+    const flags = [...SYSTEM_FLAGS, ...selected.keywordNames()];
+    this.send(['FLAGS', flags.map((f) => ({ raw: f }))]);
+    this.send(['OK', { raw: `[PERMANENTFLAGS (${selected.readOnly ? '' : [...flags, '\\*'].join(' ')})]` }, selected.readOnly ? 'No permanent flags permitted' : 'Flags permitted']);
+  }
+
+  /**
+   * Before a FETCH shows a keyword the client has not seen in FLAGS, announces the new FLAGS
+   * list, so clients that build their keyword menus from it (and imaptest) stay consistent.
+   */
+  noteFlags(flags: readonly string[]): void {
+    const selected = this.selected;
+    if (!selected) return;
+    let added = false;
+    for (const flag of flags) {
+      if (flag.startsWith('\\') || selected.keywords.has(flag.toLowerCase())) continue;
+      selected.addKeyword(flag);
+      added = true;
+    }
+    if (added) this.sendFlagLists();
+  }
+
+  /** Claims the selected mailbox's not-yet-seen messages as \Recent for this session (IMAP4rev1). */
+  async claimRecent(uids: number[]): Promise<void> {
+    const selected = this.selected!;
+    if (uids.length === 0) return;
+    const first = await this.services.mail.claimRecent(this.accountId, selected.id, !selected.readOnly);
+    for (const uid of uids) if (uid >= first) selected.recent.add(uid);
   }
 
   /** Called once the client is authenticated: subscribes to the account's changes and lengthens the idle timeout. */

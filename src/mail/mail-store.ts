@@ -9,7 +9,7 @@ import { MailError } from './errors.ts';
 import { applyFlagChange, FLAG_DELETED, formatFlags, parseFlags, type FlagMode } from './flags.ts';
 import { GroupCommit } from './group-commit.ts';
 import { changesSince, mailboxStatus, type FlagState, type MailboxChanges, type MailboxStatus } from './mailbox-state.ts';
-import { createMailboxPath, findMailbox, listMailboxes, mailboxInfo, moveInboxTo, renameMailboxTree, type MailboxInfo } from './mailboxes.ts';
+import { createMailboxPath, findMailbox, listMailboxes, listSubscriptions, mailboxInfo, normalizeMailboxName, moveInboxTo, renameMailboxTree, type MailboxInfo } from './mailboxes.ts';
 import { CHANGE_DESTROYED, CHANGE_UPDATED, nextModseq, recordChanges } from './modseq.ts';
 import { prepareMessage, type PreparedMessage } from './prepared-message.ts';
 import { searchMailbox } from './search.ts';
@@ -182,17 +182,40 @@ export class MailStore {
   }
 
   async listMailboxes(accountId: number): Promise<MailboxInfo[]> {
-    return (await listMailboxes(this.store.db, accountId)).map(mailboxInfo);
+    const subscriptions = await listSubscriptions(this.store.db, accountId);
+    return (await listMailboxes(this.store.db, accountId)).map((row) => mailboxInfo(row, subscriptions));
   }
 
   async getMailbox(accountId: number, name: string): Promise<MailboxInfo> {
-    return mailboxInfo(await findMailbox(this.store.db, accountId, name));
+    const row = await findMailbox(this.store.db, accountId, name);
+    const subscribed = await this.store.db.selectFrom('subscriptions').select('name').where('account_id', '=', accountId).where('name', '=', row.name).executeTakeFirst();
+    return mailboxInfo(row, new Set(subscribed ? [row.name] : []));
+  }
+
+  /** Keywords set on at least one entry of the mailbox, for IMAP's FLAGS response. */
+  async mailboxKeywords(accountId: number, mailboxId: number): Promise<string[]> {
+    const rows = await this.store.db
+      .selectFrom('mailbox_entries')
+      .select('keywords')
+      .distinct()
+      .where('mailbox_id', '=', mailboxId)
+      .where('account_id', '=', accountId)
+      .where('keywords', '<>', '')
+      .execute();
+    const seen = new Map<string, string>();
+    for (const row of rows) for (const keyword of row.keywords.split(' ')) if (!seen.has(keyword.toLowerCase())) seen.set(keyword.toLowerCase(), keyword);
+    return [...seen.values()];
+  }
+
+  /** Subscribed names; a subscription may name a mailbox that does not exist (any more). */
+  listSubscriptions(accountId: number): Promise<Set<string>> {
+    return listSubscriptions(this.store.db, accountId);
   }
 
   /** Creates the mailbox and any missing superiors (`a/b/c` creates `a` and `a/b` too). */
   async createMailbox(accountId: number, name: string, specialUse: string | null = null): Promise<MailboxInfo> {
     const created = await this.write((trx) => createMailboxPath(trx, accountId, name, specialUse));
-    const infos = created.map(mailboxInfo);
+    const infos = created.map((row) => mailboxInfo(row, new Set()));
     this.publish(accountId, Math.max(...infos.map((m) => m.highestModseq)), infos.map((m) => m.id));
     return infos[infos.length - 1];
   }
@@ -230,17 +253,48 @@ export class MailStore {
     this.publish(accountId, modseq, mailboxIds);
   }
 
-  /** Subscription is a mailbox attribute here, so only existing mailboxes can be subscribed. */
+  /**
+   * Subscribes or unsubscribes a name, whether or not a mailbox has it (RFC 9051 §6.3.7); a
+   * mailbox's subscription is a change JMAP's Mailbox/changes reports.
+   */
   async setSubscribed(accountId: number, name: string, subscribed: boolean): Promise<void> {
-    const mailbox = await findMailbox(this.store.db, accountId, name);
-    if ((mailbox.subscribed === 1) === subscribed) return;
+    const normalized = normalizeMailboxName(name);
+    const mailbox = await this.store.db.selectFrom('mailboxes').select('id').where('account_id', '=', accountId).where('name', '=', normalized).executeTakeFirst();
     const modseq = await this.write(async (trx) => {
+      if (subscribed) {
+        await trx.insertInto('subscriptions').values({ account_id: accountId, name: normalized }).onConflict((oc) => oc.doNothing()).execute();
+      } else {
+        await trx.deleteFrom('subscriptions').where('account_id', '=', accountId).where('name', '=', normalized).execute();
+      }
+      if (!mailbox) return 0;
       const modseq = await nextModseq(trx, accountId);
-      await trx.updateTable('mailboxes').set({ subscribed: subscribed ? 1 : 0 }).where('id', '=', mailbox.id).execute();
-      await recordChanges(trx, accountId, modseq, [{ type: 'Mailbox', objectId: mailbox.id, op: CHANGE_UPDATED }]);
+      await recordChanges(trx, accountId, modseq, [{ type: 'Mailbox', objectId: Number(mailbox.id), op: CHANGE_UPDATED }]);
       return modseq;
     });
-    this.publish(accountId, modseq, [mailbox.id]);
+    if (mailbox) this.publish(accountId, modseq, [Number(mailbox.id)]);
+  }
+
+  /**
+   * IMAP4rev1 \Recent: the first session to select a mailbox read-write claims the messages no
+   * session has seen yet. Returns the first UID that is recent for the caller; a read-only
+   * (EXAMINE) caller sees what is recent without claiming it.
+   */
+  async claimRecent(accountId: number, mailboxId: number, claim: boolean): Promise<number> {
+    const current = await this.store.db.selectFrom('mailboxes').select(['recent_uid', 'uidnext']).where('id', '=', mailboxId).where('account_id', '=', accountId).executeTakeFirstOrThrow();
+    // Nothing new since the last claim: no write, so a plain SELECT costs no commit.
+    if (!claim || Number(current.recent_uid) >= Number(current.uidnext)) return Number(current.recent_uid);
+    return this.write(async (trx) => {
+      // SQLite's write transaction already excludes other writers; PostgreSQL needs the row lock.
+      const row = await trx
+        .selectFrom('mailboxes')
+        .select(['recent_uid', 'uidnext'])
+        .where('id', '=', mailboxId)
+        .where('account_id', '=', accountId)
+        .$if(this.store.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirstOrThrow();
+      if (Number(row.recent_uid) < Number(row.uidnext)) await trx.updateTable('mailboxes').set({ recent_uid: row.uidnext }).where('id', '=', mailboxId).execute();
+      return Number(row.recent_uid);
+    });
   }
 
   /** STATUS: counts come from the (mailbox_id, flags) index, one query each. */

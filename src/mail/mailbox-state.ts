@@ -14,6 +14,8 @@ export interface MailboxStatus {
   messages: number;
   unseen: number;
   deleted: number;
+  /** Messages no session has selected the mailbox since (IMAP4rev1 \Recent). */
+  recent: number;
   size: number;
   uidnext: number;
   uidvalidity: number;
@@ -30,9 +32,10 @@ export interface MailboxChanges {
 export async function mailboxStatus(db: Kysely<Database>, accountId: number, mailboxId: number): Promise<MailboxStatus> {
   const mailbox = await db.selectFrom('mailboxes').selectAll().where('id', '=', mailboxId).where('account_id', '=', accountId).executeTakeFirst();
   if (!mailbox) throw new MailError('not_found', `no mailbox ${mailboxId}`);
-  const counts = await sql<{ messages: number; unseen: number | null; deleted: number | null }>`select count(*) as messages,
+  const counts = await sql<{ messages: number; unseen: number | null; deleted: number | null; recent: number | null }>`select count(*) as messages,
       sum(case when (flags & ${FLAG_SEEN}) = 0 then 1 else 0 end) as unseen,
-      sum(case when (flags & ${FLAG_DELETED}) <> 0 then 1 else 0 end) as deleted
+      sum(case when (flags & ${FLAG_DELETED}) <> 0 then 1 else 0 end) as deleted,
+      sum(case when uid >= ${mailbox.recent_uid} then 1 else 0 end) as recent
     from mailbox_entries where mailbox_id = ${mailboxId}`.execute(db);
   const size = await sql<{ size: number | null }>`select sum(m.size) as size from mailbox_entries e join messages m on m.id = e.message_id where e.mailbox_id = ${mailboxId}`.execute(db);
   const row = counts.rows[0];
@@ -40,6 +43,7 @@ export async function mailboxStatus(db: Kysely<Database>, accountId: number, mai
     messages: Number(row.messages),
     unseen: Number(row.unseen ?? 0),
     deleted: Number(row.deleted ?? 0),
+    recent: Number(row.recent ?? 0),
     size: Number(size.rows[0].size ?? 0),
     uidnext: Number(mailbox.uidnext),
     uidvalidity: Number(mailbox.uidvalidity),

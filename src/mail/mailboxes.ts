@@ -20,9 +20,19 @@ export const DEFAULT_MAILBOXES: { name: string; specialUse: string | null }[] = 
   { name: 'Archive', specialUse: '\\Archive' },
 ];
 
-/** UIDVALIDITY from the clock, so a mailbox deleted and re-created under the same name never reuses one. */
-function newUidValidity(): number {
-  return Math.floor(Date.now() / 1000) % 0x7fffffff || 1;
+/**
+ * UIDVALIDITY from the clock, and always above the account's last one, so a mailbox deleted and
+ * re-created under the same name never reuses one, even within the same second.
+ */
+async function newUidValidity(trx: Kysely<Database>, accountId: number): Promise<number> {
+  const clock = Math.floor(Date.now() / 1000) % 0x7fffffff || 1;
+  const row = await trx
+    .updateTable('principals')
+    .set({ last_uidvalidity: sql`case when last_uidvalidity >= ${clock} then last_uidvalidity + 1 else ${clock} end` })
+    .where('id', '=', accountId)
+    .returning('last_uidvalidity')
+    .executeTakeFirstOrThrow();
+  return Number(row.last_uidvalidity);
 }
 
 /** INBOX is case-insensitive (RFC 9051 §5.1); every other name is kept as given. */
@@ -33,8 +43,13 @@ export function normalizeMailboxName(name: string): string {
   return trimmed;
 }
 
+/** An account's own folders, subscribed so that clients showing only subscriptions see them. */
 export async function createDefaultMailboxes(trx: Kysely<Database>, accountId: number): Promise<void> {
   for (const mailbox of DEFAULT_MAILBOXES) await createMailbox(trx, accountId, mailbox.name, mailbox.specialUse);
+  await trx
+    .insertInto('subscriptions')
+    .values(DEFAULT_MAILBOXES.map((m) => ({ account_id: accountId, name: m.name })))
+    .execute();
 }
 
 /**
@@ -56,7 +71,7 @@ export async function createMailbox(trx: Kysely<Database>, accountId: number, ra
   const modseq = await nextModseq(trx, accountId);
   const mailbox = await trx
     .insertInto('mailboxes')
-    .values({ account_id: accountId, name, special_use: specialUse, uidvalidity: newUidValidity(), uidnext: 1, highest_modseq: modseq, subscribed: 1, created_at: Date.now() })
+    .values({ account_id: accountId, name, special_use: specialUse, uidvalidity: await newUidValidity(trx, accountId), uidnext: 1, highest_modseq: modseq, created_at: Date.now() })
     .returningAll()
     .executeTakeFirstOrThrow();
   await recordChanges(trx, accountId, modseq, [{ type: 'Mailbox', objectId: mailbox.id, op: CHANGE_CREATED }]);
@@ -88,12 +103,18 @@ export interface MailboxInfo {
   highestModseq: number;
 }
 
-export function mailboxInfo(row: Mailbox): MailboxInfo {
+/** The account's subscribed names (RFC 9051 §6.3.7), existing as mailboxes or not. */
+export async function listSubscriptions(db: Kysely<Database>, accountId: number): Promise<Set<string>> {
+  const rows = await db.selectFrom('subscriptions').select('name').where('account_id', '=', accountId).execute();
+  return new Set(rows.map((r) => r.name));
+}
+
+export function mailboxInfo(row: Mailbox, subscriptions: Set<string>): MailboxInfo {
   return {
     id: Number(row.id),
     name: row.name,
     specialUse: row.special_use,
-    subscribed: row.subscribed === 1,
+    subscribed: subscriptions.has(row.name),
     uidvalidity: Number(row.uidvalidity),
     uidnext: Number(row.uidnext),
     highestModseq: Number(row.highest_modseq),

@@ -3,6 +3,8 @@ import { sql, type Kysely } from 'kysely';
 import type { DialectName } from './dialect.ts';
 import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-imap.ts';
+import * as m003 from './migrations/003-substring-search.ts';
+import * as m004 from './migrations/004-subscriptions-recent.ts';
 
 interface Migration {
   version: number;
@@ -14,6 +16,8 @@ interface Migration {
 const MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial', up: m001.up },
   { version: 2, name: 'imap', up: m002.up },
+  { version: 3, name: 'substring-search', up: m003.up },
+  { version: 4, name: 'subscriptions-recent', up: m004.up },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -14,6 +14,7 @@ export interface Database {
   addresses: AddressesTable;
   blobs: BlobsTable;
   mailboxes: MailboxesTable;
+  subscriptions: SubscriptionsTable;
   messages: MessagesTable;
   mailbox_entries: MailboxEntriesTable;
   expunged_entries: ExpungedEntriesTable;
@@ -85,6 +86,8 @@ export interface PrincipalsTable {
   used_bytes: number;
   /** Account-wide change counter: every mailbox, entry and flag change takes the next value. */
   modseq: number;
+  /** Last UIDVALIDITY given to one of the account's mailboxes; the next is always higher. */
+  last_uidvalidity: Generated<number>;
   disabled: number;
   created_at: number;
 }
@@ -117,8 +120,15 @@ export interface MailboxesTable {
   uidnext: number;
   /** Highest modseq of any change to this mailbox's entries, for CONDSTORE and STATUS. */
   highest_modseq: number;
-  subscribed: number;
+  /** First UID not yet claimed as \Recent by a session that selected the mailbox (IMAP4rev1). */
+  recent_uid: Generated<number>;
   created_at: number;
+}
+
+/** IMAP subscriptions: names, which need not exist as mailboxes (RFC 9051 §6.3.7). */
+export interface SubscriptionsTable {
+  account_id: number;
+  name: string;
 }
 
 export interface MessagesTable {

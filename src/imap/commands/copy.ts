@@ -14,7 +14,6 @@ export const copy: Handler<CommandOf<'COPY' | 'MOVE'>> = async (session, command
     const result = await mail.copyEntries(session.accountId, selected.id, uids, target.id);
     return { status: 'OK', code: copyUid(result.uidvalidity, result.pairs), text: 'COPY completed' };
   }
-  if (target.id === selected.id) return { status: 'NO', code: 'CANNOT', text: 'Source and destination are the same mailbox' };
   const result = await mail.moveEntries(session.accountId, selected.id, uids, target.id);
   if (result.pairs.length > 0) session.send(['OK', { raw: `[${copyUid(result.uidvalidity, result.pairs)}]` }, 'Moved']);
   const moved = result.pairs.map(([source]) => source);

@@ -18,7 +18,7 @@ export const fetch: Handler<FetchCommand> = async (session, command) => {
   }
   const uids = selected.resolve(command.set, command.uid);
   const wantsModseq = command.changedSince !== undefined || command.attributes.some((a) => a.type === 'MODSEQ');
-  if (wantsModseq) session.enabled.add('CONDSTORE');
+  if (wantsModseq) session.enableCondstore();
   const { mail } = session.services;
   if (command.vanished && command.changedSince !== undefined) {
     const changes = await mail.changesSince(session.accountId, selected.id, command.changedSince);
@@ -40,7 +40,9 @@ export const fetch: Handler<FetchCommand> = async (session, command) => {
         const seq = selected.seqOf(entry.uid);
         if (seq === 0) continue;
         const bytes = raw ? await mail.readBlob(entry.blobHash) : null;
-        session.send([seq, 'FETCH', fetchItems(entry, withFlags, { raw: bytes, condstore })]);
+        session.noteFlags(entry.flags);
+        const shown = selected.recent.has(entry.uid) && !session.rev2 ? { ...entry, flags: [...entry.flags, '\\Recent'] } : entry;
+        session.send([seq, 'FETCH', fetchItems(shown, withFlags, { raw: bytes, condstore })]);
         await session.connection.drained();
         if (session.connection.isClosed) return { status: 'NO', text: 'Connection closed' };
       }

@@ -13,25 +13,38 @@ const XLIST_NAMES: Record<string, string> = { '\\All': '\\AllMail', '\\Junk': '\
 interface Listed {
   name: string;
   mailbox: MailboxInfo | null;
+  subscribed: boolean;
   hasChildren: boolean;
   /** A parent listed only because a child matched the selection (RFC 5258 RECURSIVEMATCH). */
   childInfo: boolean;
 }
 
-/** Every name in the account's tree, including superiors that do not exist as mailboxes themselves. */
-function hierarchy(mailboxes: MailboxInfo[]): Map<string, Listed> {
+/**
+ * Every name in the account's tree: mailboxes, their superiors that do not exist themselves, and
+ * subscribed names whether or not a mailbox has them (RFC 9051 §6.3.7).
+ */
+function hierarchy(mailboxes: MailboxInfo[], subscriptions: Set<string>): Map<string, Listed> {
   const names = new Map<string, Listed>();
-  for (const mailbox of mailboxes) names.set(mailbox.name, { name: mailbox.name, mailbox, hasChildren: false, childInfo: false });
+  const entry = (name: string): Listed => {
+    let found = names.get(name);
+    if (!found) {
+      found = { name, mailbox: null, subscribed: subscriptions.has(name), hasChildren: false, childInfo: false };
+      names.set(name, found);
+    }
+    return found;
+  };
+  for (const mailbox of mailboxes) entry(mailbox.name).mailbox = mailbox;
+  for (const name of subscriptions) entry(name);
   for (const mailbox of mailboxes) {
     const parts = mailbox.name.split(HIERARCHY_SEPARATOR);
-    for (let i = 1; i < parts.length; i++) {
-      const parent = parts.slice(0, i).join(HIERARCHY_SEPARATOR);
-      const entry = names.get(parent) ?? { name: parent, mailbox: null, hasChildren: false, childInfo: false };
-      entry.hasChildren = true;
-      names.set(parent, entry);
-    }
+    for (let i = 1; i < parts.length; i++) entry(parts.slice(0, i).join(HIERARCHY_SEPARATOR)).hasChildren = true;
   }
   return names;
+}
+
+/** Names that are only subscriptions, without a mailbox or a mailbox below them: shown only when asking for subscriptions. */
+function onlySubscribed(entry: Listed): boolean {
+  return !entry.mailbox && !entry.hasChildren;
 }
 
 function matchesAny(name: string, reference: string, patterns: string[]): boolean {
@@ -44,21 +57,24 @@ export const list: Handler<ListCommand> = async (session, command) => {
     session.send(['LIST', [{ raw: '\\Noselect' }], { quoted: HIERARCHY_SEPARATOR }, { quoted: '' }]);
     return { status: 'OK', text: 'LIST completed' };
   }
-  const mailboxes = await session.services.mail.listMailboxes(session.accountId);
-  const tree = hierarchy(mailboxes);
+  const { mail } = session.services;
+  const tree = hierarchy(await mail.listMailboxes(session.accountId), await mail.listSubscriptions(session.accountId));
   const subscribedOnly = command.selection.includes('SUBSCRIBED');
   const specialOnly = command.selection.includes('SPECIAL-USE');
   const recursive = command.selection.includes('RECURSIVEMATCH');
-  const selected = (entry: Listed) => (!subscribedOnly || !!entry.mailbox?.subscribed) && (!specialOnly || !!entry.mailbox?.specialUse);
+  const selected = (entry: Listed) => (!subscribedOnly || entry.subscribed) && (!specialOnly || !!entry.mailbox?.specialUse);
+  const matches = (name: string) => matchesAny(name, command.reference, command.patterns);
 
   const results: Listed[] = [];
   for (const entry of [...tree.values()].sort((a, b) => compareNames(a.name, b.name))) {
-    if (!matchesAny(entry.name, command.reference, command.patterns)) continue;
+    if (!matches(entry.name)) continue;
     if (selected(entry)) {
+      if (onlySubscribed(entry) && !subscribedOnly) continue;
       // A name that exists only as a superior is listed for `%` (RFC 9051 §6.3.9), not for `*`.
-      if (!entry.mailbox && !(entry.hasChildren && command.patterns.some((p) => p.endsWith('%')))) continue;
+      if (!entry.mailbox && !entry.subscribed && !(entry.hasChildren && command.patterns.some((p) => p.endsWith('%')))) continue;
       results.push(entry);
-    } else if (recursive && hasSelectedDescendant(tree, entry.name, selected)) {
+    } else if (recursive && hasSelectedDescendant(tree, entry.name, (child) => selected(child) && !matches(child.name))) {
+      // RFC 5258 §3.5: CHILDINFO tells of selected descendants the pattern itself does not reach.
       results.push({ ...entry, childInfo: true });
     }
   }
@@ -67,7 +83,7 @@ export const list: Handler<ListCommand> = async (session, command) => {
     if (!entry.mailbox) attributes.push(command.extended ? '\\NonExistent' : '\\Noselect');
     // CHILDREN (RFC 3348) and SPECIAL-USE attributes are always sent: cheap here, and old clients rely on them without asking.
     attributes.push(entry.hasChildren ? '\\HasChildren' : '\\HasNoChildren');
-    if ((command.returnSubscribed || subscribedOnly) && entry.mailbox?.subscribed) attributes.push('\\Subscribed');
+    if ((command.returnSubscribed || subscribedOnly) && entry.subscribed && !entry.childInfo) attributes.push('\\Subscribed');
     if (entry.mailbox?.specialUse) attributes.push(entry.mailbox.specialUse);
     const line: ImapValue[] = ['LIST', attributes.map((a) => ({ raw: a })), { quoted: HIERARCHY_SEPARATOR }, { string: encodeMailboxName(entry.name, session.utf8) }];
     if (entry.childInfo) line.push([{ quoted: 'CHILDINFO' }, [{ quoted: 'SUBSCRIBED' }]]);
@@ -79,7 +95,7 @@ export const list: Handler<ListCommand> = async (session, command) => {
 
 function hasSelectedDescendant(tree: Map<string, Listed>, name: string, selected: (entry: Listed) => boolean): boolean {
   const prefix = name + HIERARCHY_SEPARATOR;
-  for (const entry of tree.values()) if (entry.name.startsWith(prefix) && entry.mailbox && selected(entry)) return true;
+  for (const entry of tree.values()) if (entry.name.startsWith(prefix) && selected(entry)) return true;
   return false;
 }
 
@@ -92,18 +108,19 @@ function compareNames(a: string, b: string): number {
 
 /** LSUB (RFC 3501) and XLIST: older clients' ways to ask for subscriptions and special folders. */
 export const lsub: Handler<CommandOf<'LSUB' | 'XLIST'>> = async (session, command) => {
-  const mailboxes = await session.services.mail.listMailboxes(session.accountId);
-  const tree = hierarchy(mailboxes);
+  const { mail } = session.services;
+  const tree = hierarchy(await mail.listMailboxes(session.accountId), await mail.listSubscriptions(session.accountId));
   for (const entry of [...tree.values()].sort((a, b) => compareNames(a.name, b.name))) {
     if (!matchesListPattern(entry.name, command.reference, command.pattern, HIERARCHY_SEPARATOR)) continue;
     const attributes: string[] = [];
     if (command.name === 'LSUB') {
-      if (!entry.mailbox?.subscribed) {
+      if (!entry.subscribed) {
         // RFC 3501 §6.3.9: a `%` match on an unsubscribed parent of subscribed children is shown \Noselect.
-        if (!(command.pattern.endsWith('%') && hasSelectedDescendant(tree, entry.name, (e) => !!e.mailbox?.subscribed))) continue;
+        if (!(command.pattern.endsWith('%') && hasSelectedDescendant(tree, entry.name, (e) => e.subscribed))) continue;
         attributes.push('\\Noselect');
       }
     } else {
+      if (onlySubscribed(entry)) continue;
       if (!entry.mailbox) attributes.push('\\Noselect');
       attributes.push(entry.hasChildren ? '\\HasChildren' : '\\HasNoChildren');
       if (entry.name === 'INBOX') attributes.push('\\Inbox');

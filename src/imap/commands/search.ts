@@ -10,8 +10,8 @@ export const search: Handler<CommandOf<'SEARCH'>> = async (session, command, tag
   const selected = session.selected!;
   const key = resolveSearchKey(command.key, selected);
   const found = (await session.services.mail.search(session.accountId, selected.id, key)).filter((uid) => selected.seqOf(uid) > 0);
-  const modseq = usesModseq(command.key) ? await highestModseqOf(session, found) : null;
   const returnOptions = command.returnOptions ?? (session.rev2 ? [] : undefined);
+  const modseq = usesModseq(command.key) ? await highestModseqOf(session, returnOptions ? reportedUids(found, returnOptions) : found) : null;
   if (returnOptions === undefined) {
     const numbers = command.uid ? found : found.map((uid) => selected.seqOf(uid));
     const line: ImapValue[] = ['SEARCH', ...numbers];
@@ -44,6 +44,19 @@ export function sendExtendedResult(session: ImapSession, tag: string, uid: boole
   if (wanted.includes('COUNT')) line.push('COUNT', numbers.length);
   if (modseq !== null && numbers.length > 0) line.push('MODSEQ', modseq);
   session.send(line);
+}
+
+/**
+ * RFC 7162 §3.1.5 with RFC 4731: the MODSEQ an ESEARCH reports is the highest among the messages
+ * it returns, so with only MIN or MAX it is that one message's.
+ */
+function reportedUids(found: number[], options: SearchReturnOption[]): number[] {
+  const wanted = options.length === 0 ? ['ALL'] : options;
+  if (found.length === 0 || wanted.includes('ALL') || wanted.includes('COUNT') || wanted.includes('SAVE')) return found;
+  const picked: number[] = [];
+  if (wanted.includes('MIN')) picked.push(found[0]);
+  if (wanted.includes('MAX')) picked.push(found[found.length - 1]);
+  return picked;
 }
 
 /** RFC 7162 §3.1.5: a SEARCH with MODSEQ reports the highest modseq among the results. */

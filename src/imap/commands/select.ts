@@ -6,7 +6,6 @@ import { SelectedMailbox } from '../selected-mailbox.ts';
 import type { ImapSession } from '../session.ts';
 import type { Handler } from './index.ts';
 
-const SYSTEM_FLAGS = ['\\Answered', '\\Flagged', '\\Deleted', '\\Seen', '\\Draft'];
 /** Keywords clients commonly set (RFC 5788 registry); listed so clients offer them, any other is allowed too. */
 const COMMON_KEYWORDS = ['$Forwarded', '$MDNSent', '$Junk', '$NotJunk', '$Phishing'];
 
@@ -27,12 +26,13 @@ export const select: Handler<SelectCommand> = async (session, command) => {
   const uids = await mail.listUids(session.accountId, mailbox.id);
   const readOnly = command.name === 'EXAMINE';
   const selected = new SelectedMailbox(mailbox, readOnly, uids, mailbox.highestModseq);
-  const flags = [...SYSTEM_FLAGS, ...COMMON_KEYWORDS].map((f) => ({ raw: f }));
-  session.send(['FLAGS', flags]);
-  session.send(['OK', { raw: `[PERMANENTFLAGS (${readOnly ? '' : [...SYSTEM_FLAGS, ...COMMON_KEYWORDS, '\\*'].join(' ')})]` }, readOnly ? 'No permanent flags permitted' : 'Flags permitted']);
+  session.select(selected);
+  for (const keyword of [...COMMON_KEYWORDS, ...(await mail.mailboxKeywords(session.accountId, mailbox.id))]) selected.addKeyword(keyword);
+  await session.claimRecent(uids);
+  session.sendFlagLists();
   session.send([selected.exists, 'EXISTS']);
   if (!session.rev2) {
-    session.send([0, 'RECENT']);
+    session.send([selected.recent.size, 'RECENT']);
     const unseen = await mail.search(session.accountId, mailbox.id, { type: 'flag', flag: '\\Seen', set: false });
     if (unseen.length > 0) session.send(['OK', { raw: `[UNSEEN ${selected.seqOf(unseen[0])}]` }, 'First unseen']);
   }
@@ -41,7 +41,6 @@ export const select: Handler<SelectCommand> = async (session, command) => {
   session.send(['OK', { raw: `[UIDNEXT ${uidnext}]` }, 'Predicted next UID']);
   session.send(['OK', { raw: `[HIGHESTMODSEQ ${mailbox.highestModseq}]` }, 'Highest']);
   session.send(['OK', { raw: `[MAILBOXID (${mailboxObjectId(mailbox.id)})]` }, 'Ok']);
-  session.select(selected);
   if (command.qresync && command.qresync.uidvalidity === mailbox.uidvalidity) await resynchronize(session, selected, command.qresync);
   return { status: 'OK', code: readOnly ? 'READ-ONLY' : 'READ-WRITE', text: `${command.name} completed`, sync: false };
 };

@@ -37,10 +37,10 @@ export async function statusResponse(session: ImapSession, mailboxId: number, na
         values.push(counts.size);
         break;
       case 'RECENT':
-        values.push(0);
+        values.push(counts.recent);
         break;
       case 'HIGHESTMODSEQ':
-        session.enabled.add('CONDSTORE');
+        session.enableCondstore();
         values.push(counts.highestModseq);
         break;
       case 'APPENDLIMIT':

@@ -8,7 +8,7 @@ export const store: Handler<CommandOf<'STORE'>> = async (session, command) => {
   const selected = session.selected!;
   if (selected.readOnly) return { status: 'NO', code: 'READ-ONLY', text: 'The mailbox is open read-only (EXAMINE)' };
   const uids = selected.resolve(command.set, command.uid);
-  if (command.unchangedSince !== undefined) session.enabled.add('CONDSTORE');
+  if (command.unchangedSince !== undefined) session.enableCondstore();
   const result = await session.services.mail.storeFlags(session.accountId, selected.id, uids, command.mode, command.flags, { unchangedSince: command.unchangedSince });
   for (const change of result.updated) selected.ownChanges.set(change.uid, change.modseq);
   if (!command.silent || session.condstore) {

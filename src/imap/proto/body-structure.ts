@@ -1,5 +1,5 @@
 // ENVELOPE and BODY/BODYSTRUCTURE values (RFC 9051 §7.5.2 and the `body` grammar in §9).
-import type { Address, BodyPart, Envelope } from '../../mail/mime/types.ts';
+import type { Address, AddressGroup, BodyPart, Envelope, EnvelopeAddressField } from '../../mail/mime/types.ts';
 import type { ImapValue } from './serializer.ts';
 
 function nstr(s: string | null): ImapValue {
@@ -15,22 +15,36 @@ function addressValue(address: Address): ImapValue {
   return [nstr(address.name || null), null, nstr(mailbox || 'MISSING_MAILBOX'), nstr(host || 'MISSING_DOMAIN')];
 }
 
-// RFC 9051 §9 `env-from = "(" 1*address ")" / nil`: addresses follow each other without spaces.
-function addressList(addresses: Address[]): ImapValue {
-  return addresses.length === 0 ? null : [{ adjacent: addresses.map(addressValue) }];
+// RFC 9051 §7.5.2: a group is a start marker with the group name as mailbox and a NIL host,
+// its members, then an end marker with NIL mailbox and host.
+const GROUP_END: ImapValue = [null, null, null, null];
+
+function addressItems(list: (Address | AddressGroup)[]): ImapValue[] {
+  return list.flatMap((item): ImapValue[] =>
+    'group' in item ? [[null, null, { string: item.group }, null], ...item.members.map(addressValue), GROUP_END] : [addressValue(item)],
+  );
 }
 
-/** The ENVELOPE of a raw (not RFC 2047-decoded) envelope: IMAP clients decode encoded words themselves. */
+// RFC 9051 §9 `env-from = "(" 1*address ")" / nil`: addresses follow each other without spaces.
+function addressList(list: (Address | AddressGroup)[]): ImapValue {
+  return list.length === 0 ? null : [{ adjacent: addressItems(list) }];
+}
+
+/**
+ * The ENVELOPE of a raw (not RFC 2047-decoded) envelope: IMAP clients decode encoded words themselves.
+ * Fields with groups come from `groups`; envelopes stored before it existed render flattened.
+ */
 export function envelopeValue(env: Envelope): ImapValue {
+  const field = (name: EnvelopeAddressField): ImapValue => addressList(env.groups?.[name] ?? env[name]);
   return [
     nstr(env.date),
     nstr(env.subject),
-    addressList(env.from),
-    addressList(env.sender),
-    addressList(env.replyTo),
-    addressList(env.to),
-    addressList(env.cc),
-    addressList(env.bcc),
+    field('from'),
+    field('sender'),
+    field('replyTo'),
+    field('to'),
+    field('cc'),
+    field('bcc'),
     nstr(env.inReplyTo),
     nstr(env.messageId),
   ];

@@ -117,12 +117,13 @@ function parseKey(r: Reader, charset: string, depth: number): ImapSearchKey {
   switch (name) {
     case 'ALL':
       return { type: 'all' };
-    // IMAP4rev2 has no \Recent (RFC 9051 Appendix E): no message is recent, so none is new.
+    // \Recent is the session's (IMAP4rev1); the session resolves the leaf to the UIDs it holds.
     case 'RECENT':
+      return { type: 'recent' };
     case 'NEW':
-      return { type: 'none' };
+      return { type: 'and', keys: [{ type: 'recent' }, { type: 'flag', flag: '\\Seen', set: false }] };
     case 'OLD':
-      return { type: 'all' };
+      return { type: 'not', key: { type: 'recent' } };
     case 'BODY':
     case 'TEXT':
       r.sp(`search text after ${name}`);

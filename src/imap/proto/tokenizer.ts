@@ -279,7 +279,8 @@ export class Reader {
     const raw = this.text(bytes);
     if (raw.toUpperCase() === 'INBOX') return 'INBOX';
     const name = decodeMailboxName(raw, this.utf8Accept);
-    if (name === null) this.fail(`Invalid ${what}: not valid modified UTF-7 (RFC 3501 §5.1.3)`);
+    // A well-formed command naming a mailbox that cannot exist: NO, as for any missing mailbox, not BAD.
+    if (name === null) this.fail(`Invalid ${what}: not valid modified UTF-7 (RFC 3501 §5.1.3)`, 'CANNOT');
     if (name === '') this.fail(`Empty ${what}`);
     return name;
   }

@@ -18,7 +18,7 @@ export interface SeqRange {
 export type SequenceSet = { kind: 'set'; ranges: SeqRange[] } | { kind: 'saved' };
 
 /** IMAP's search leaves that need the session to resolve them into UIDs. */
-export type ImapSearchLeaf = { type: 'seqset'; set: SequenceSet } | { type: 'uidset'; set: SequenceSet };
+export type ImapSearchLeaf = { type: 'seqset'; set: SequenceSet } | { type: 'uidset'; set: SequenceSet } | { type: 'recent' };
 
 export type ImapSearchKey = SearchKey<ImapSearchLeaf>;
 
