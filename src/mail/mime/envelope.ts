@@ -1,5 +1,5 @@
 // IMAP ENVELOPE (RFC 9051 §7.5.2) from a header block, decoded for display and raw for the wire.
-import type { Address, Envelope } from './types.ts';
+import type { Address, AddressGroup, Envelope, EnvelopeAddressField } from './types.ts';
 import { firstHeader, type RawHeaderField } from './header-parser.ts';
 import { decodeHeaderValue, unfold } from './encoded-words.ts';
 import { flattenAddresses, parseAddressList } from './address-parser.ts';
@@ -8,6 +8,8 @@ export function buildEnvelopes(fields: RawHeaderField[]): { envelope: Envelope; 
   return { envelope: buildEnvelope(fields, true), rawEnvelope: buildEnvelope(fields, false) };
 }
 
+type AddressList = (Address | AddressGroup)[];
+
 function buildEnvelope(fields: RawHeaderField[], decode: boolean): Envelope {
   // RFC 5322 allows each of these fields once; with duplicates the first one counts.
   const text = (key: string): string | null => {
@@ -15,26 +17,50 @@ function buildEnvelope(fields: RawHeaderField[], decode: boolean): Envelope {
     if (value === null) return null;
     return decode ? decodeHeaderValue(value) : unfold(value).trim();
   };
-  const addresses = (key: string): Address[] => {
+  const addresses = (key: string): AddressList => {
     const value = firstHeader(fields, key);
-    return value === null ? [] : flattenAddresses(parseAddressList(value, decode));
+    return value === null ? [] : parseAddressList(value, decode);
   };
   const from = addresses('from');
   const sender = addresses('sender');
   const replyTo = addresses('reply-to');
-  return {
-    date: text('date'),
-    subject: text('subject'),
+  const lists: Record<EnvelopeAddressField, AddressList> = {
     from,
-    // RFC 9051 §7.5.2: an absent or empty Sender or Reply-To is given the value of From.
+    // RFC 9051 §7.5.2: an absent or empty Sender or Reply-To is given the value of From. A field
+    // holding only an empty group is not empty: it says something, and Dovecot sends it as written.
     sender: sender.length > 0 ? sender : from,
     replyTo: replyTo.length > 0 ? replyTo : from,
     to: addresses('to'),
     cc: addresses('cc'),
     bcc: addresses('bcc'),
+  };
+  const envelope: Envelope = {
+    date: text('date'),
+    subject: text('subject'),
+    from: flattenAddresses(lists.from),
+    sender: flattenAddresses(lists.sender),
+    replyTo: flattenAddresses(lists.replyTo),
+    to: flattenAddresses(lists.to),
+    cc: flattenAddresses(lists.cc),
+    bcc: flattenAddresses(lists.bcc),
     inReplyTo: rawText(fields, 'in-reply-to'),
     messageId: rawText(fields, 'message-id'),
   };
+  const groups = groupedFields(lists);
+  if (groups) envelope.groups = groups;
+  return envelope;
+}
+
+// Only the fields that hold a group are kept a second time, so the stored JSON of ordinary mail
+// does not grow.
+function groupedFields(lists: Record<EnvelopeAddressField, AddressList>): Envelope['groups'] {
+  let groups: Envelope['groups'];
+  for (const field of Object.keys(lists) as EnvelopeAddressField[]) {
+    if (!lists[field].some((item) => 'group' in item)) continue;
+    groups ??= {};
+    groups[field] = lists[field];
+  }
+  return groups;
 }
 
 // Message ids are not text for display; both envelopes carry them as written.

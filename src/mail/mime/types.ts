@@ -75,7 +75,13 @@ export interface BodyPart {
   message?: ParsedEnvelopeAndBody;
 }
 
-/** IMAP ENVELOPE fields (RFC 9051 §7.5.2). Groups are flattened into their members. */
+/** The ENVELOPE fields that hold address lists. */
+export type EnvelopeAddressField = 'from' | 'sender' | 'replyTo' | 'to' | 'cc' | 'bcc';
+
+/**
+ * IMAP ENVELOPE fields (RFC 9051 §7.5.2). The address lists have groups flattened into their
+ * members, which is what search, JMAP and the delivery columns want; `groups` keeps the structure.
+ */
 export interface Envelope {
   date: string | null;
   subject: string | null;
@@ -87,6 +93,13 @@ export interface Envelope {
   bcc: Address[];
   inReplyTo: string | null;
   messageId: string | null;
+  /**
+   * The address fields that contain an RFC 5322 §3.4 group, as written: ENVELOPE sends a group as
+   * a start marker, its members and an end marker (RFC 9051 §7.5.2), and SORT's first address
+   * may be a group (RFC 5256 §3, RFC 5957 §3). Fields without groups are left out, and envelopes
+   * stored before this existed have none, so readers fall back to the flattened list.
+   */
+  groups?: Partial<Record<EnvelopeAddressField, (Address | AddressGroup)[]>>;
 }
 
 /** What IMAP needs of a message/rfc822 part: its header, ENVELOPE and BODYSTRUCTURE. */

@@ -109,6 +109,47 @@ test('ENVELOPE follows RFC 9051 §7.5.2 field order, NIL for empty fields, adjac
   assert.equal(wire(envelopeValue(empty)), '(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)');
 });
 
+test('ENVELOPE sends groups as start marker, members, end marker (RFC 9051 §7.5.2)', () => {
+  // imaptest's fetch-envelope message 4, Dovecot's reply.
+  const { rawEnvelope } = parseMessage(
+    Buffer.from(
+      'Date: Thu, 15 Feb 2007 01:02:03 +0200\r\nFrom: user@domain (Real Name)\r\nTo: group: g1@d1.org, g2@d2.org;, group2: g3@d3.org;\r\nCc: group:;, group2: (foo) ;\r\n\r\nbody\r\n',
+    ),
+  );
+  assert.equal(
+    wire(envelopeValue(rawEnvelope)),
+    '("Thu, 15 Feb 2007 01:02:03 +0200" NIL (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) (("Real Name" NIL "user" "domain")) ' +
+      '((NIL NIL "group" NIL)(NIL NIL "g1" "d1.org")(NIL NIL "g2" "d2.org")(NIL NIL NIL NIL)(NIL NIL "group2" NIL)(NIL NIL "g3" "d3.org")(NIL NIL NIL NIL)) ' +
+      '((NIL NIL "group" NIL)(NIL NIL NIL NIL)(NIL NIL "group2" NIL)(NIL NIL NIL NIL)) NIL NIL NIL)',
+  );
+});
+
+test('ENVELOPE of an envelope stored without `groups` sends the flattened members', () => {
+  const env: Envelope = {
+    date: null,
+    subject: null,
+    from: [{ name: '', address: 'a@x.test' }],
+    sender: [{ name: '', address: 'a@x.test' }],
+    replyTo: [{ name: '', address: 'a@x.test' }],
+    to: [
+      { name: '', address: 'g1@d1.org' },
+      { name: 'Two', address: 'g2@d2.org' },
+    ],
+    cc: [],
+    bcc: [],
+    inReplyTo: null,
+    messageId: null,
+  };
+  const to = '((NIL NIL "g1" "d1.org")("Two" NIL "g2" "d2.org"))';
+  assert.equal(wire(envelopeValue(env)), `(NIL NIL ((NIL NIL "a" "x.test")) ((NIL NIL "a" "x.test")) ((NIL NIL "a" "x.test")) ${to} NIL NIL NIL NIL)`);
+  // A field with groups beside one without: each renders from its own source.
+  const grouped: Envelope = { ...env, groups: { cc: [{ group: 'undisclosed-recipients', members: [] }] } };
+  assert.equal(
+    wire(envelopeValue(grouped)),
+    `(NIL NIL ((NIL NIL "a" "x.test")) ((NIL NIL "a" "x.test")) ((NIL NIL "a" "x.test")) ${to} ((NIL NIL "undisclosed-recipients" NIL)(NIL NIL NIL NIL)) NIL NIL NIL)`,
+  );
+});
+
 test('8-bit envelope text is a literal unless UTF8=ACCEPT allows it quoted', () => {
   const env: Envelope = { date: null, subject: 'Grüße', from: [], sender: [], replyTo: [], to: [], cc: [], bcc: [], inReplyTo: null, messageId: null };
   assert.equal(wire(envelopeValue(env)), '(NIL {7}\r\nGrüße NIL NIL NIL NIL NIL NIL NIL NIL)');
