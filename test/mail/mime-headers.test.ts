@@ -128,9 +128,9 @@ test('RFC 5322 appendix A address lists, groups and obsolete forms', () => {
     parseAddressList("A Group(Some people)\r\n     :Chris Jones <c@(Chris's host.)public.example>,\r\n         joe@example.org,\r\n  John <jdoe@one.test> (my dear friend); (the end of the group)"),
     [{ group: 'A Group', members: [{ name: 'Chris Jones', address: 'c@public.example' }, { name: '', address: 'joe@example.org' }, { name: 'John', address: 'jdoe@one.test' }] }],
   );
-  // Appendix A.6: obsolete routes, empty list elements, spaces around dots.
+  // Appendix A.6: obsolete routes (kept apart for IMAP's ENVELOPE), empty list elements, spaces around dots.
   assert.deepEqual(parseAddressList('Mary Smith <@node.test:mary@example.net>, , jdoe@test  . example'), [
-    { name: 'Mary Smith', address: 'mary@example.net' },
+    { name: 'Mary Smith', address: 'mary@example.net', route: '@node.test' },
     { name: '', address: 'jdoe@test.example' },
   ]);
 });

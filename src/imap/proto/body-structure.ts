@@ -12,7 +12,7 @@ function addressValue(address: Address): ImapValue {
   const host = at >= 0 ? address.address.slice(at + 1) : '';
   // A NIL host means group syntax (RFC 9051 §7.5.2), so a domainless address gets a placeholder
   // host as Dovecot does, rather than being misread as the start of a group.
-  return [nstr(address.name || null), null, nstr(mailbox || 'MISSING_MAILBOX'), nstr(host || 'MISSING_DOMAIN')];
+  return [nstr(address.name || null), nstr(address.route ?? null), nstr(mailbox || 'MISSING_MAILBOX'), nstr(host || 'MISSING_DOMAIN')];
 }
 
 // RFC 9051 §7.5.2: a group is a start marker with the group name as mailbox and a NIL host,

@@ -13,6 +13,8 @@ class MailboxBuilder {
   words: Word[] = [];
   comments: string[] = [];
   angle: string | null = null;
+  /** RFC 5322 §4.4 obsolete source route (`@relay1,@relay2`), kept because IMAP's ENVELOPE reports it. */
+  route: string | null = null;
 
   isEmpty(): boolean {
     return this.words.length === 0 && this.angle === null;
@@ -23,7 +25,9 @@ class MailboxBuilder {
     const name = (text: string): string => (decode ? decodeHeaderValue(text) : text.trim());
     if (this.angle !== null) {
       const phrase = joinWords(this.words.map((w) => w.text));
-      return { name: name(phrase || this.comments.join(' ')), address: this.angle };
+      const address: Address = { name: name(phrase || this.comments.join(' ')), address: this.angle };
+      if (this.route) address.route = this.route;
+      return address;
     }
     // No angle brackets: an addr-spec, possibly obs-spaced ("john . doe @ example.com"),
     // possibly with a bare name beside it, possibly a name in a comment (RFC 822 style).
@@ -90,7 +94,11 @@ export function parseAddressList(value: string, decode = true): (Address | Addre
       i = next;
     } else if (c === '<') {
       const [text, next] = readDelimited(s, i, '>');
-      if (current.angle === null) current.angle = stripRoute(stripComments(text).replace(/\s+/g, ''));
+      if (current.angle === null) {
+        const [route, addr] = splitRoute(stripComments(text).replace(/\s+/g, ''));
+        current.angle = addr;
+        current.route = route;
+      }
       i = next;
     } else if (c === ',') {
       // A name with an unquoted comma ("Doe, John <j@x>") leaves a word-only mailbox before
@@ -141,10 +149,11 @@ function nextHasAngleBeforeComma(s: string, from: number): boolean {
 }
 
 // Obsolete source routes "<@a,@b:user@host>" (RFC 5322 §4.4) are dropped, as RFC 5321 §4.1.2 says.
-function stripRoute(addr: string): string {
-  if (!addr.startsWith('@')) return addr;
+/** `@a,@b:user@host` → [`@a,@b`, `user@host`]; an address without a route → [null, address]. */
+function splitRoute(addr: string): [string | null, string] {
+  if (!addr.startsWith('@')) return [null, addr];
   const colon = addr.indexOf(':');
-  return colon < 0 ? addr : addr.slice(colon + 1);
+  return colon < 0 ? [null, addr] : [addr.slice(0, colon), addr.slice(colon + 1)];
 }
 
 // An angle-addr may hold CFWS around its parts: "<c@(Chris's host.)public.example>".

@@ -6,6 +6,8 @@ export interface Address {
   name: string;
   /** The addr-spec as written; case is preserved (local parts are case-sensitive, RFC 5321 §2.4). */
   address: string;
+  /** Obsolete source route as written (`@relay.example`), only when the address had one. */
+  route?: string;
 }
 
 /** RFC 5322 §3.4 group syntax, e.g. `undisclosed-recipients:;`. */
