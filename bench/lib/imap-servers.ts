@@ -117,7 +117,9 @@ export class PetrelImap implements ImapServer {
     const logPath = join(this.root, 'server.log');
     const log = openSync(logPath, 'w');
     const off = ['--smtp-port', '--submission-port', '--submissions-port', '--lmtp-port', '--imaps-port', '--pop3-port', '--pop3s-port', '--http-port'].flatMap((flag) => [flag, '0']);
-    const args = [PETREL, 'serve', '--data', join(this.root, 'data'), '--listen', '127.0.0.1', '--imap-port', String(this.port), ...off];
+    // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under the load.
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const args = [...nodeArgs, PETREL, 'serve', '--data', join(this.root, 'data'), '--listen', '127.0.0.1', '--imap-port', String(this.port), ...off];
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', log] });
     closeSync(log);
     this.child = child;

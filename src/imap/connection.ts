@@ -13,6 +13,7 @@ const HIGH_WATER = 1024 * 1024;
 export class ImapConnection {
   private socket: Socket;
   private pending: Buffer[] = [];
+  private pendingBytes = 0;
   private flushScheduled = false;
   private deflate: DeflateRaw | null = null;
   private inflate: InflateRaw | null = null;
@@ -63,6 +64,7 @@ export class ImapConnection {
   write(bytes: Buffer): void {
     if (this.closed) return;
     this.pending.push(bytes);
+    this.pendingBytes += bytes.byteLength;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -73,8 +75,9 @@ export class ImapConnection {
   flush(): void {
     this.flushScheduled = false;
     if (this.closed || this.pending.length === 0) return;
-    const bytes = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+    const bytes = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
+    this.pendingBytes = 0;
     if (this.deflate) {
       this.deflate.write(bytes);
       this.deflate.flush(zlibConstants.Z_SYNC_FLUSH);
@@ -83,9 +86,14 @@ export class ImapConnection {
     }
   }
 
+  /** True when the session should stop producing output until `drained()` resolves. */
+  get congested(): boolean {
+    return this.pendingBytes > HIGH_WATER || this.socket.writableLength > HIGH_WATER;
+  }
+
   /** Resolves when the client has read enough of what we sent; a client that never reads is cut off by the idle timer. */
   async drained(): Promise<void> {
-    if (this.pending.reduce((n, b) => n + b.byteLength, 0) > HIGH_WATER) this.flush();
+    if (this.pendingBytes > HIGH_WATER) this.flush();
     if (this.closed || this.socket.writableLength <= HIGH_WATER) return;
     await new Promise<void>((resolve) => {
       const done = () => {

@@ -38,17 +38,37 @@ export function marksSeen(attribute: FetchAttribute): boolean {
 }
 
 /** One message's FETCH data items, in the order asked, UID first. */
+/** The parsed body structure and the message bytes, each produced at most once per message. */
+class MessageParts {
+  private structure: BodyPart | null = null;
+
+  constructor(
+    private readonly entry: EntryData,
+    private readonly bytes: Buffer | null,
+  ) {}
+
+  root(): BodyPart {
+    this.structure ??= JSON.parse(this.entry.bodyStructure) as BodyPart;
+    return this.structure;
+  }
+
+  raw(): Buffer {
+    if (!this.bytes) throw new Error('message bytes were not loaded');
+    return this.bytes;
+  }
+}
+
+/** UID first, as clients that read the UID before anything else expect; the rest in the order asked. */
+function uidFirst(attributes: FetchAttribute[]): FetchAttribute[] {
+  const uid = attributes.findIndex((a) => a.type === 'UID');
+  return uid <= 0 ? attributes : [attributes[uid], ...attributes.slice(0, uid), ...attributes.slice(uid + 1)];
+}
+
 export function fetchItems(entry: EntryData, attributes: FetchAttribute[], ctx: FetchContext): ImapValue[] {
   const items: ImapValue[] = [];
-  let structure: BodyPart | null = null;
-  const root = (): BodyPart => (structure ??= JSON.parse(entry.bodyStructure) as BodyPart);
-  const raw = (): Buffer => {
-    if (!ctx.raw) throw new Error('message bytes were not loaded');
-    return ctx.raw;
-  };
-  const ordered = [...attributes.filter((a) => a.type === 'UID'), ...attributes.filter((a) => a.type !== 'UID')];
+  const parts = new MessageParts(entry, ctx.raw);
   let modseqSent = false;
-  for (const attribute of ordered) {
+  for (const attribute of uidFirst(attributes)) {
     switch (attribute.type) {
       case 'UID':
         items.push('UID', entry.uid);
@@ -69,10 +89,10 @@ export function fetchItems(entry: EntryData, attributes: FetchAttribute[], ctx: 
         items.push('ENVELOPE', envelopeValue(JSON.parse(entry.envelope) as Envelope));
         break;
       case 'BODYSTRUCTURE':
-        items.push('BODYSTRUCTURE', bodyStructureValue(root(), true));
+        items.push('BODYSTRUCTURE', bodyStructureValue(parts.root(), true));
         break;
       case 'BODY':
-        items.push('BODY', bodyStructureValue(root(), false));
+        items.push('BODY', bodyStructureValue(parts.root(), false));
         break;
       case 'MODSEQ':
         items.push('MODSEQ', [entry.modseq]);
@@ -88,25 +108,25 @@ export function fetchItems(entry: EntryData, attributes: FetchAttribute[], ctx: 
         items.push('PREVIEW', { string: entry.preview });
         break;
       case 'RFC822':
-        items.push('RFC822', { literal: raw() });
+        items.push('RFC822', { literal: parts.raw() });
         break;
       case 'RFC822.HEADER':
-        items.push('RFC822.HEADER', { literal: raw().subarray(0, entry.headerSize) });
+        items.push('RFC822.HEADER', { literal: parts.raw().subarray(0, entry.headerSize) });
         break;
       case 'RFC822.TEXT':
-        items.push('RFC822.TEXT', { literal: raw().subarray(entry.headerSize) });
+        items.push('RFC822.TEXT', { literal: parts.raw().subarray(entry.headerSize) });
         break;
       case 'BODY[]':
-        items.push({ raw: `BODY[${sectionName(attribute.section)}]${partialSuffix(attribute.partial)}` }, literal(sectionBytes(raw(), root(), attribute.section), attribute.partial));
+        items.push({ raw: `BODY[${sectionName(attribute.section)}]${partialSuffix(attribute.partial)}` }, literal(sectionBytes(parts.raw(), parts.root(), attribute.section), attribute.partial));
         break;
       case 'BINARY': {
-        const bytes = binaryBytes(raw(), root(), attribute.part);
+        const bytes = binaryBytes(parts.raw(), parts.root(), attribute.part);
         const value = literal(bytes, attribute.partial) as { literal: Buffer };
         items.push({ raw: `BINARY[${attribute.part.join('.')}]${partialSuffix(attribute.partial)}` }, { literal: value.literal, binary: value.literal.includes(0) });
         break;
       }
       case 'BINARY.SIZE':
-        items.push({ raw: `BINARY.SIZE[${attribute.part.join('.')}]` }, binaryBytes(raw(), root(), attribute.part).length);
+        items.push({ raw: `BINARY.SIZE[${attribute.part.join('.')}]` }, binaryBytes(parts.raw(), parts.root(), attribute.part).length);
         break;
     }
   }

@@ -43,7 +43,7 @@ export const fetch: Handler<FetchCommand> = async (session, command) => {
         session.noteFlags(entry.flags);
         const shown = selected.recent.has(entry.uid) && !session.rev2 ? { ...entry, flags: [...entry.flags, '\\Recent'] } : entry;
         session.send([seq, 'FETCH', fetchItems(shown, withFlags, { raw: bytes, condstore })]);
-        await session.connection.drained();
+        if (session.connection.congested) await session.connection.drained();
         if (session.connection.isClosed) return { status: 'NO', text: 'Connection closed' };
       }
     }
