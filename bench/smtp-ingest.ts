@@ -49,8 +49,10 @@ async function measure(target: Target, messages: BenchMessage[], options: Ingest
   note(`${name}: sending ${total} messages over ${options.connections} connections to ${HOST}:${target.port}`);
   const clientCpu = process.cpuUsage();
   const serverCpuBefore = target.cpuSeconds();
+  const mainCpuBefore = target.mainThreadCpuSeconds();
   const load = await runLoad({ host: HOST, port: target.port, connections: options.connections, messages, timeoutMs: options.timeoutMs });
   const serverCpuAfter = target.cpuSeconds();
+  const mainCpuAfter = target.mainThreadCpuSeconds();
   const { user, system } = process.cpuUsage(clientCpu);
   // Shown so that a reader can check the load generator was not what limited the figure.
   note(`${name}: load generator used ${round((user + system) / 1e6)} s CPU over ${round(load.wallMs / 1000)} s (${round(((user + system) / 1e3 / load.wallMs) * 100)}% of one core)`);
@@ -83,6 +85,10 @@ async function measure(target: Target, messages: BenchMessage[], options: Ingest
     const cpu = serverCpuAfter - serverCpuBefore;
     printFigure(`${name}.server_cpu`, round(cpu), 's');
     printFigure(`${name}.server_cpu_per_message`, round((cpu / load.accepted) * 1e6), 'µs');
+  }
+  if (mainCpuBefore !== null && mainCpuAfter !== null && load.accepted > 0) {
+    // A Node server's ceiling is its main thread: this is the cost to cut.
+    printFigure(`${name}.main_thread_cpu_per_message`, round(((mainCpuAfter - mainCpuBefore) / load.accepted) * 1e6), 'µs');
   }
   printFigure(`${name}.rss_peak`, round(peakKb / 1024), 'MiB');
   for (const [reason, count] of load.failures) note(`${name}: not accepted ${count}x: ${reason}`);

@@ -98,6 +98,10 @@ export class PetrelTarget implements Target {
     return this.child?.pid ? cpuSeconds(this.child.pid) : null;
   }
 
+  mainThreadCpuSeconds(): number | null {
+    return this.child?.pid ? cpuSeconds(this.child.pid, this.child.pid) : null;
+  }
+
   /** Through the CLI, not SQL, because the schema is Petrel's business and still changing. */
   async countStored(): Promise<number> {
     let total = 0;

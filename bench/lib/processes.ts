@@ -114,13 +114,13 @@ export function peakRssKb(pid: number): number {
 let clockTicks = 0;
 
 /**
- * CPU time (user + system, every thread) a process has used since it started, in seconds; 0 if it
- * is gone. Unlike a rate, this does not move when other work shares the machine.
+ * CPU time (user + system) a process has used since it started, in seconds, over every thread or
+ * for one thread (the main thread's id is the process id); 0 if it is gone. Unlike a rate, this does not move when other work shares the machine.
  */
-export function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number, thread?: number): number {
   clockTicks ||= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'latin1');
     // Fields after the parenthesised command name: state is the 1st, utime the 12th, stime the 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / clockTicks;

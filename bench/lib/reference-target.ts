@@ -234,6 +234,10 @@ export class ReferenceTarget implements Target {
     return null;
   }
 
+  mainThreadCpuSeconds(): null {
+    return null;
+  }
+
   memoryKb(): number {
     return processTree(this.serverPids).reduce((sum, pid) => sum + pssKb(pid), 0);
   }

@@ -21,6 +21,8 @@ export interface Target {
    * queueing MTA's short-lived helper processes are gone before they can be read).
    */
   cpuSeconds(): number | null;
+  /** The same for the server's main thread alone, where one exists and is the bottleneck (Node); else null. */
+  mainThreadCpuSeconds(): number | null;
   /** Messages in all the bench users' mailboxes right now. */
   countStored(): Promise<number>;
   /** Stops the server(s) and, unless keep is set, removes the temporary directory. */

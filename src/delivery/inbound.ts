@@ -44,6 +44,9 @@ export interface InboundOptions {
   pool?: InboundPool;
 }
 
+const INBOX_TTL_MS = 60_000;
+const MAX_REMEMBERED_INBOXES = 100_000;
+
 export function newQueueId(): string {
   return randomBytes(8).toString('hex').toUpperCase();
 }
@@ -55,6 +58,8 @@ export function newQueueId(): string {
  * submissions and bounces.
  */
 export class InboundDelivery {
+  private readonly inboxes = new Map<number, { id: number; expires: number }>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly mail: MailStore,
@@ -111,16 +116,28 @@ export class InboundDelivery {
     return this.storePrepared(await this.mail.prepare(message), recipients);
   }
 
+  /**
+   * An account's INBOX never goes away or changes id (IMAP RENAME of INBOX moves its messages
+   * instead), so its id is remembered rather than looked up per delivery. Entries expire anyway,
+   * and writeDelivery checks every target, so a stale one costs a refused delivery, never a lost one.
+   */
+  private async inboxOf(accountId: number): Promise<number> {
+    const now = Date.now();
+    const known = this.inboxes.get(accountId);
+    if (known && known.expires > now) return known.id;
+    const { id } = await findMailbox(this.db, accountId, 'INBOX');
+    if (this.inboxes.size >= MAX_REMEMBERED_INBOXES) this.inboxes.clear();
+    this.inboxes.set(accountId, { id, expires: now + INBOX_TTL_MS });
+    return id;
+  }
+
   async storePrepared(
     prepared: PreparedMessage,
     recipients: LocalRecipient[],
     extra: { targets?: DeliveryTarget[]; alsoWrite?: (trx: Kysely<Database>) => Promise<void> } = {},
   ): Promise<DeliveredEntry[]> {
     const targets: DeliveryTarget[] = [...(extra.targets ?? [])];
-    for (const recipient of recipients) {
-      const inbox = await findMailbox(this.db, recipient.principalId, 'INBOX');
-      targets.push({ accountId: recipient.principalId, mailboxId: inbox.id });
-    }
+    for (const recipient of recipients) targets.push({ accountId: recipient.principalId, mailboxId: await this.inboxOf(recipient.principalId) });
     try {
       return await this.mail.deliver({ message: prepared, targets, alsoWrite: extra.alsoWrite });
     } catch (err) {
