@@ -20,6 +20,7 @@ interface Pending<J, R> {
 export class GroupCommit<J, R> {
   private queue: Pending<J, R>[] = [];
   private running = false;
+  private lastDurable: Promise<unknown> | null = null;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -40,6 +41,8 @@ export class GroupCommit<J, R> {
     this.running = true;
     try {
       while (this.queue.length > 0) {
+        // Jobs that arrive while the last batch is being made durable go together in the next.
+        if (this.lastDurable) await this.lastDurable;
         const batch = this.queue.splice(0, this.maxBatch);
         await this.commitBatch(batch);
       }
@@ -71,7 +74,9 @@ export class GroupCommit<J, R> {
       return;
     }
     // The next batch may commit while this one's fsync runs; each settles after its own.
-    void this.durable().then(
+    const durable = this.durable();
+    this.lastDurable = durable.catch(() => {});
+    void durable.then(
       () => {
         const committed: R[] = [];
         batch.forEach((pending, i) => {
