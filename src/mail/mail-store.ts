@@ -340,6 +340,21 @@ export class MailStore {
     }));
   }
 
+  /** Only UID, flags and modseq, from the entries alone: the cheap read behind `FETCH 1:* (FLAGS)`, a client's most common command. */
+  async flagStates(accountId: number, mailboxId: number, uids: number[]): Promise<FlagState[]> {
+    const rows = await forRangeChunks('uid', uids, (inRanges) =>
+      this.store.db
+        .selectFrom('mailbox_entries')
+        .select(['uid', 'flags', 'keywords', 'modseq'])
+        .where('mailbox_id', '=', mailboxId)
+        .where('account_id', '=', accountId)
+        .where(inRanges)
+        .orderBy('uid')
+        .execute(),
+    );
+    return rows.map((r) => ({ uid: Number(r.uid), flags: formatFlags(r.flags, r.keywords), modseq: Number(r.modseq) }));
+  }
+
   /** A message's raw bytes by content hash, as `EntryData.blobHash` names them. */
   readBlob(hash: string): Promise<Buffer> {
     return this.store.blobs.read(hash);

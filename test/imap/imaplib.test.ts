@@ -760,7 +760,7 @@ def main():
     assert.match(out.remove.got, /^\* 1 FETCH \(.*FLAGS \(\\Flagged(?: \\Recent)?\)/m, `-FLAGS\n${wire(out.remove)}`);
     assertOk(out.silent, 'FLAGS.SILENT');
     assert.doesNotMatch(out.silent.got, /^\* 1 FETCH/m, `FLAGS.SILENT sends no FETCH for its own change\n${wire(out.silent)}`);
-    assert.equal(fetchItem(out.after_silent.got, 'FLAGS'), '(\\Seen)', 'FLAGS replaced the set');
+    assert.equal(fetchItem(out.after_silent.got, 'FLAGS')?.replace(' \\Recent', ''), '(\\Seen)', 'FLAGS replaced the set');
     const m0 = Number(/MODSEQ \((\d+)\)/.exec(out.modseq0.got)?.[1]);
     assertOk(out.unchanged_ok, 'STORE UNCHANGEDSINCE current');
     const m1 = Number(/MODSEQ \((\d+)\)/.exec(out.unchanged_ok.got)?.[1]);

@@ -1,13 +1,21 @@
 import type { EntryData } from '../../mail/mail-store.ts';
 import { fetchItems, marksSeen, needsMeta, needsRaw } from '../fetch-items.ts';
 import { formatUidSet } from '../proto/sequence-set.ts';
-import type { CommandOf } from '../proto/types.ts';
+import type { ImapValue } from '../proto/serializer.ts';
+import type { CommandOf, FetchAttribute } from '../proto/types.ts';
 import { UnknownTransferEncoding } from '../sections.ts';
 import type { ImapSession } from '../session.ts';
-import type { Handler } from './index.ts';
+import type { Completion, Handler } from './index.ts';
 
-/** Entries read per round trip to the store: big enough to amortise the query, small enough to bound memory. */
-const BATCH = 250;
+/**
+ * Entries read per round trip to the store: big enough to amortise the query, small enough to
+ * bound memory; message bytes are read one by one anyway, so those batches stay small.
+ */
+const BATCH = 1000;
+const BATCH_WITH_BODIES = 100;
+
+/** Attributes the entries table alone answers, without the message row. */
+const FLAG_ONLY = new Set(['UID', 'FLAGS', 'MODSEQ']);
 
 type FetchCommand = CommandOf<'FETCH'>;
 
@@ -31,9 +39,11 @@ export const fetch: Handler<FetchCommand> = async (session, command) => {
   const setSeen = !selected.readOnly && command.attributes.some(marksSeen);
   const withFlags = setSeen && !command.attributes.some((a) => a.type === 'FLAGS') ? [...command.attributes, { type: 'FLAGS' as const }] : command.attributes;
   const condstore = session.condstore && (wantsModseq || withFlags.some((a) => a.type === 'FLAGS'));
+  if (withFlags.every((a) => FLAG_ONLY.has(a.type))) return fetchFlags(session, command, uids, withFlags, condstore);
+  const batch = raw ? BATCH_WITH_BODIES : BATCH;
   try {
-    for (let i = 0; i < uids.length; i += BATCH) {
-      let entries = await mail.fetchEntries(session.accountId, selected.id, uids.slice(i, i + BATCH), { meta });
+    for (let i = 0; i < uids.length; i += batch) {
+      let entries = await mail.fetchEntries(session.accountId, selected.id, uids.slice(i, i + batch), { meta });
       if (command.changedSince !== undefined) entries = entries.filter((e) => e.modseq > command.changedSince!);
       if (setSeen) entries = await markSeen(session, entries);
       for (const entry of entries) {
@@ -53,6 +63,33 @@ export const fetch: Handler<FetchCommand> = async (session, command) => {
   }
   return { status: 'OK', text: 'FETCH completed' };
 };
+
+/** FETCH of flags, UIDs and modseqs only: one narrow read, no message rows, no bodies. */
+async function fetchFlags(session: ImapSession, command: FetchCommand, uids: number[], attributes: FetchAttribute[], condstore: boolean): Promise<Completion> {
+  const selected = session.selected!;
+  const wantFlags = attributes.some((a) => a.type === 'FLAGS');
+  const wantUid = attributes.some((a) => a.type === 'UID');
+  const wantModseq = condstore || attributes.some((a) => a.type === 'MODSEQ');
+  for (let i = 0; i < uids.length; i += BATCH) {
+    let states = await session.services.mail.flagStates(session.accountId, selected.id, uids.slice(i, i + BATCH));
+    if (command.changedSince !== undefined) states = states.filter((e) => e.modseq > command.changedSince!);
+    for (const state of states) {
+      const seq = selected.seqOf(state.uid);
+      if (seq === 0) continue;
+      const items: ImapValue[] = [];
+      if (wantUid) items.push('UID', state.uid);
+      if (wantFlags) {
+        session.noteFlags(state.flags);
+        const flags = selected.recent.has(state.uid) && !session.rev2 ? [...state.flags, '\\Recent'] : state.flags;
+        items.push('FLAGS', flags.map((f) => ({ raw: f })));
+      }
+      if (wantModseq) items.push('MODSEQ', [state.modseq]);
+      session.send([seq, 'FETCH', items]);
+    }
+    if (session.connection.congested) await session.connection.drained();
+  }
+  return { status: 'OK', text: 'FETCH completed' };
+}
 
 /** Sets \Seen on the entries that lack it and returns them with their new flags and modseq. */
 async function markSeen(session: ImapSession, entries: EntryData[]): Promise<EntryData[]> {
