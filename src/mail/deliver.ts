@@ -7,6 +7,7 @@ import { MailError } from './errors.ts';
 import { joinKeywords } from './flags.ts';
 import { CHANGE_CREATED, CHANGE_UPDATED, recordChanges } from './modseq.ts';
 import type { PreparedMessage } from './prepared-message.ts';
+import { messageSearchText } from './search.ts';
 import { threadParents } from './thread-tree.ts';
 import { assignThread } from './threads.ts';
 
@@ -91,6 +92,7 @@ export async function writeDelivery(trx: Kysely<Database>, ctx: DeliveryContext,
   const bodyStructure = JSON.stringify(parsed.body);
   const from = addressText(parsed.envelope.from);
   const to = addressText([...parsed.envelope.to, ...parsed.envelope.cc]);
+  const searchText = messageSearchText(parsed.headers, parsed.searchText);
   const delivered: DeliveredEntry[] = [];
 
   for (const [accountId, targets] of byAccount) {
@@ -127,7 +129,7 @@ export async function writeDelivery(trx: Kysely<Database>, ctx: DeliveryContext,
       .returning('id')
       .executeTakeFirstOrThrow();
     const messageId = Number(message.id);
-    await ctx.fulltext.add(trx, messageId, { subject: parsed.subject, addresses: `${from} ${to}`, body: parsed.searchText });
+    await ctx.fulltext.add(trx, messageId, searchText);
 
     for (const target of targets) {
       // Taking the UID and bumping HIGHESTMODSEQ in one UPDATE also locks the mailbox row, so

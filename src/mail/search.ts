@@ -1,11 +1,12 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 
 import type { Store } from '../store/database.ts';
-import type { IndexedText } from '../store/fulltext.ts';
+import { foldSearchText as fold, type SearchScope, type SearchText } from '../store/fulltext.ts';
+import { UNINDEXED_THROUGH_KEY } from '../store/migrations/003-substring-search.ts';
 import type { Database } from '../store/schema.ts';
 import { FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_FLAGGED, FLAG_SEEN } from './flags.ts';
-import { decodeHeaderValue, parseMessage, type Address, type Envelope } from './mime/index.ts';
-import { headerText, readHeaderBlock, type RawHeaderField } from './mime/header-parser.ts';
+import { decodeHeaderValue, parseAddressList, parseMessage, type Address, type AddressGroup, type Envelope, type HeaderField } from './mime/index.ts';
+import { headerText, readHeaderBlock } from './mime/header-parser.ts';
 import { parseEmailObjectId, parseThreadObjectId } from './object-ids.ts';
 import type { SearchKey, UidRange } from './search-criteria.ts';
 import { RANGES_PER_QUERY, uidInRanges } from './uid-ranges.ts';
@@ -31,19 +32,73 @@ interface Candidate {
   received_at: number;
   sent_at: number | null;
   thread_id: number;
-  subject: string;
-  from_addr: string;
-  to_addr: string;
   envelope: string;
   blob_hash: string;
   header_size: number;
 }
 
+/** Every index scope but the body holds at most this many characters, as the body text does (see text-extract.ts). */
+const SEARCH_TEXT_LIMIT = 1 << 20;
+
+/** At most `max` UTF-16 units, never splitting a surrogate pair. */
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+const ADDRESS_SCOPES = ['from', 'to', 'cc', 'bcc'] as const;
+type AddressScope = (typeof ADDRESS_SCOPES)[number];
+const isAddressScope = (name: string): name is AddressScope => (ADDRESS_SCOPES as readonly string[]).includes(name);
+
+/** An address list written out the way Dovecot matches it: `Name <a@b.c>`, groups as `name: members;`. */
+function addressListText(list: (Address | AddressGroup)[]): string {
+  const one = (a: Address): string => (a.name ? `${a.name} <${a.address}>` : a.address);
+  return list.map((item) => ('group' in item ? `${item.group}:${item.members.length > 0 ? ' ' : ''}${item.members.map(one).join(', ')};` : one(item))).join(', ');
+}
+
+/**
+ * What the substring index holds of a message (see SearchText), built from its header fields and
+ * body text. Delivery indexes it, and a search that cannot use the index builds it again from the
+ * blob, so both decide alike. An address field is matched as written (decoded), which keeps group
+ * names and comments, and as parsed, which finds `a@b.c` in `<a (comment)@ b.c>`.
+ */
+export function messageSearchText(fields: readonly HeaderField[], bodyText: string): SearchText {
+  const lines: string[] = [];
+  const addresses: Record<AddressScope, string[]> = { from: [], to: [], cc: [], bcc: [] };
+  let subject: string | null = null;
+  for (const field of fields) {
+    const key = field.name.toLowerCase();
+    const value = decodeHeaderValue(field.value);
+    // '\n' starts every line: a needle never holds one (folding makes it a space), so a line
+    // never matches across its neighbour, and `\nname:` finds the field itself.
+    lines.push(`\n${fold(`${field.name}: ${value}`)}`);
+    if (key === 'subject') subject ??= fold(value);
+    else if (isAddressScope(key)) {
+      const asWritten = fold(value);
+      const parsed = fold(addressListText(parseAddressList(field.value)));
+      addresses[key].push(asWritten);
+      if (parsed !== asWritten) addresses[key].push(parsed);
+    }
+  }
+  const join = (pieces: string[]): string => truncate(pieces.join('\n'), SEARCH_TEXT_LIMIT);
+  return {
+    subject: truncate(subject ?? '', SEARCH_TEXT_LIMIT),
+    from: join(addresses.from),
+    to: join(addresses.to),
+    cc: join(addresses.cc),
+    bcc: join(addresses.bcc),
+    headers: join(lines),
+    body: truncate(fold(bodyText), SEARCH_TEXT_LIMIT),
+  };
+}
+
 /** Per-candidate values that cost a parse or a blob read, computed at most once per entry. */
 class CandidateData {
   private envelopeValue: Envelope | undefined;
-  private headers: Promise<RawHeaderField[]> | undefined;
-  private text: Promise<{ headers: string; body: string }> | undefined;
+  private headers: Promise<HeaderField[]> | undefined;
+  private headerOnlyText: Promise<SearchText> | undefined;
+  private text: Promise<SearchText> | undefined;
 
   constructor(
     readonly row: Candidate,
@@ -56,16 +111,24 @@ class CandidateData {
   }
 
   /** Only the header bytes are parsed; the body is never looked at for a header search. */
-  headerFields(): Promise<RawHeaderField[]> {
-    this.headers ??= this.store.blobs.read(this.row.blob_hash).then((raw) => readHeaderBlock(raw.subarray(0, this.row.header_size), 0, () => false).fields);
+  headerFields(): Promise<HeaderField[]> {
+    this.headers ??= this.store.blobs
+      .read(this.row.blob_hash)
+      .then((raw) => readHeaderBlock(raw.subarray(0, this.row.header_size), 0, () => false).fields.map((f) => ({ name: f.name, value: headerText(f) })));
     return this.headers;
   }
 
-  /** Decoded header values and body text, folded for comparison. */
-  searchText(): Promise<{ headers: string; body: string }> {
+  /** The index's text of the header scopes (the body left empty), as delivery built it. */
+  headerSearchText(): Promise<SearchText> {
+    this.headerOnlyText ??= this.text ?? this.headerFields().then((fields) => messageSearchText(fields, ''));
+    return this.headerOnlyText;
+  }
+
+  /** The index's text of every scope, body included, as delivery built it. */
+  searchText(): Promise<SearchText> {
     this.text ??= this.store.blobs.read(this.row.blob_hash).then((raw) => {
       const parsed = parseMessage(raw);
-      return { headers: fold(parsed.headers.map((h) => `${h.name}: ${decodeHeaderValue(h.value)}`).join('\n')), body: fold(parsed.searchText) };
+      return messageSearchText(parsed.headers, parsed.searchText);
     });
     return this.text;
   }
@@ -75,8 +138,10 @@ interface SearchContext {
   store: Store;
   accountId: number;
   now: number;
-  /** FTS matches per query, for the rare tree where the index result must be tested row by row. */
-  ftsSets: Map<string, Promise<Set<number>>>;
+  /** Messages with an id up to this one were stored before the substring index and are read instead. */
+  unindexedThrough: number;
+  /** Index matches per query, for the rare tree where the index result must be tested row by row. */
+  indexSets: Map<string, Promise<Set<number>>>;
 }
 
 /**
@@ -94,20 +159,9 @@ interface Compiled {
   test(data: CandidateData, applied: boolean): Promise<boolean>;
 }
 
-/** Case-insensitive, accent-insensitive (as the full-text index is), white space runs as one space. */
-function fold(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ');
-}
-
 function likePattern(value: string): string {
   return `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
-
-const isAscii = (text: string): boolean => /^[\x20-\x7e]*$/.test(text);
 
 function exactNode(condition: RawBuilder<SqlBool>, test: (row: Candidate) => boolean, joinsMessages = false): Compiled {
   return { condition, exact: true, joinsMessages, test: async (data) => test(data.row) };
@@ -151,88 +205,67 @@ function compileUids(given: UidRange[]): Compiled {
   return { condition: span, exact: false, joinsMessages: false, test: async (data) => inRanges(data.row.uid, ranges) };
 }
 
-function addressText(list: Address[]): string {
-  return list.map((a) => (a.name ? `${decodeHeaderValue(a.name)} <${a.address}>` : a.address)).join(', ');
-}
-
-const ENVELOPE_ADDRESS_FIELDS = new Set(['from', 'to', 'cc', 'bcc']);
-
-/** RFC 9051 §6.4.4: a substring of the field's value; an empty string matches any message that has the field. */
-function compileHeader(ctx: SearchContext, field: string, value: string): Compiled {
-  const name = field.toLowerCase();
-  const needle = value.toLowerCase();
-  const column = name === 'subject' ? 'subject' : name === 'from' ? 'from_addr' : name === 'to' || name === 'cc' ? 'to_addr' : null;
-  // SQLite's LIKE folds only ASCII, and PostgreSQL's ILIKE beyond it only under some locales, so
-  // a needle with other letters is compared in memory.
-  const sqlNarrows = column !== null && value !== '' && isAscii(value);
-  const condition = sqlNarrows
-    ? ctx.store.dialect === 'postgres'
-      ? sql<SqlBool>`${sql.ref(`m.${column}`)} ilike ${likePattern(value)} escape '\\'`
-      : sql<SqlBool>`${sql.ref(`m.${column}`)} like ${likePattern(value)} escape '\\'`
-    : null;
-  // Subject and From are stored exactly as the search reads them; To/Cc share one column.
-  const exact = sqlNarrows && (name === 'subject' || name === 'from');
-  if (name === 'subject' || ENVELOPE_ADDRESS_FIELDS.has(name)) {
-    return {
-      condition,
-      exact,
-      joinsMessages: condition !== null,
-      async test(data, applied) {
-        if (exact && applied) return true;
-        const envelope = data.envelope();
-        if (name === 'subject') return value === '' ? envelope.subject !== null : data.row.subject.toLowerCase().includes(needle);
-        const list = name === 'from' ? envelope.from : name === 'to' ? envelope.to : name === 'cc' ? envelope.cc : envelope.bcc;
-        return value === '' ? list.length > 0 : addressText(list).toLowerCase().includes(needle);
-      },
-    };
-  }
+/**
+ * A needle looked up in the substring index, exact where the index answers it. `verify` decides
+ * for messages the index does not hold (stored before it existed) and, on SQLite, for needles
+ * shorter than a trigram, by reading the message.
+ */
+function indexed(ctx: SearchContext, needle: string, scopes: SearchScope[], verify: (data: CandidateData) => Promise<boolean>): Compiled {
+  const ids = ctx.store.fulltext.containing(needle, scopes);
+  if (!ids) return { condition: null, exact: false, joinsMessages: false, test: verify };
+  const matched = (): Promise<Set<number>> => {
+    const key = `${scopes.join(' ')}\u0000${needle}`;
+    let set = ctx.indexSets.get(key);
+    if (!set) {
+      set = sql<{ id: number }>`select m.id from messages m where m.id in (${ids}) and m.account_id = ${ctx.accountId}`
+        .execute(ctx.store.db)
+        .then((rows) => new Set(rows.rows.map((r) => Number(r.id))));
+      ctx.indexSets.set(key, set);
+    }
+    return set;
+  };
+  const inIndex = async (data: CandidateData, applied: boolean): Promise<boolean> => applied || (await matched()).has(data.row.message_id);
+  const condition = sql<SqlBool>`e.message_id in (${ids})`;
+  const through = ctx.unindexedThrough;
+  if (through === 0) return { condition, exact: true, joinsMessages: false, test: inIndex };
   return {
-    condition: null,
+    condition: sql<SqlBool>`(${condition} or e.message_id <= ${through})`,
     exact: false,
     joinsMessages: false,
-    async test(data) {
-      const fields = (await data.headerFields()).filter((f) => f.key === name);
-      if (value === '') return fields.length > 0;
-      return fields.some((f) => decodeHeaderValue(headerText(f)).toLowerCase().includes(needle));
-    },
+    test: (data, applied) => (data.row.message_id <= through ? verify(data) : inIndex(data, applied)),
   };
 }
 
 /**
- * BODY and TEXT through the full-text index, which matches words by prefix. A single word is
- * then proven to occur (the matched word contains it); anything longer is checked against the
- * decoded text of the candidates the index found. A substring that starts inside a word ("voice"
- * in "invoice") is not found, the usual trade-off of index-backed IMAP search.
+ * RFC 9051 §6.4.4: a substring of the field's decoded value; an empty string matches any message
+ * that has the field. Subject and the address fields have index scopes of their own; any other
+ * field is narrowed by the header lines (the text occurs in one, or else the field exists) and
+ * then decided on the candidates' header bytes.
  */
-function compileText(ctx: SearchContext, field: 'body' | 'text', value: string): Compiled {
-  if (value === '') return ALL;
-  const indexField: keyof IndexedText | undefined = field === 'body' ? 'body' : undefined;
-  const ids = ctx.store.fulltext.matchingIds(value, indexField);
+function compileHeader(ctx: SearchContext, field: string, value: string): Compiled {
+  const name = fold(field);
   const needle = fold(value);
-  const verify = async (data: CandidateData): Promise<boolean> => {
+  const line = `\n${name}:`;
+  const exists = indexed(ctx, line, ['headers'], async (data) => (await data.headerSearchText()).headers.includes(line));
+  if (needle === '') return exists;
+  if (name === 'subject' || isAddressScope(name)) {
+    return indexed(ctx, needle, [name], async (data) => (await data.headerSearchText())[name].includes(needle));
+  }
+  const verify = async (data: CandidateData): Promise<boolean> =>
+    (await data.headerFields()).some((f) => f.name.toLowerCase() === name && fold(decodeHeaderValue(f.value)).includes(needle));
+  // The text usually narrows far more than the field's existence, and one index lookup is cheaper than two.
+  const byText = indexed(ctx, needle, ['headers'], verify);
+  return { condition: byText.condition ?? exists.condition, exact: false, joinsMessages: false, test: verify };
+}
+
+/** BODY and TEXT: substrings of the body text, and for TEXT of every header line too (RFC 9051 §6.4.4). */
+function compileText(ctx: SearchContext, field: 'body' | 'text', value: string): Compiled {
+  const needle = fold(value);
+  if (needle === '') return ALL;
+  return indexed(ctx, needle, field === 'body' ? ['body'] : ['headers', 'body'], async (data) => {
     const text = await data.searchText();
     return text.body.includes(needle) || (field === 'text' && text.headers.includes(needle));
-  };
-  if (!ids) return { condition: null, exact: false, joinsMessages: false, test: verify };
-  const exact = /^[\p{L}\p{N}]+$/u.test(value);
-  const ftsSet = (): Promise<Set<number>> => {
-    const key = `${field}\u0000${value}`;
-    let set = ctx.ftsSets.get(key);
-    if (!set) {
-      set = ctx.store.fulltext.search(ctx.store.db, ctx.accountId, value, indexField).then((found) => new Set(found));
-      ctx.ftsSets.set(key, set);
-    }
-    return set;
-  };
-  return {
-    condition: sql<SqlBool>`e.message_id in (${ids})`,
-    exact,
-    joinsMessages: false,
-    async test(data, applied) {
-      if (!applied && !(await ftsSet()).has(data.row.message_id)) return false;
-      return exact || verify(data);
-    },
-  };
+  });
 }
 
 function utcDay(date: string): number {
@@ -370,14 +403,32 @@ function compile(ctx: SearchContext, key: SearchKey): Compiled {
   }
 }
 
+const unindexedByStore = new WeakMap<Store, Promise<number>>();
+
+/** Set once by migration 003 and never changed, so read once per open store. */
+function unindexedThrough(store: Store): Promise<number> {
+  let through = unindexedByStore.get(store);
+  if (!through) {
+    through = store.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', UNINDEXED_THROUGH_KEY)
+      .executeTakeFirst()
+      .then((row) => Number(row?.value ?? 0));
+    unindexedByStore.set(store, through);
+  }
+  return through;
+}
+
 /**
- * The UIDs of a mailbox's entries that match the key, ascending. What the columns and indexes can
- * decide (flags, UIDs, dates, sizes, modseq, object ids, From/Subject, full-text words) runs as
- * one SQL query; only entries that query lets through are read further, for header fields that
- * are not stored apart or text the index cannot prove.
+ * The UIDs of a mailbox's entries that match the key, ascending. What the columns and the
+ * substring index can decide (flags, UIDs, internal dates, sizes, modseq, object ids, Subject,
+ * address fields, BODY, TEXT) runs as one SQL query; only entries that query lets through are read
+ * further: for other header fields, the Date: header's own day, needles too short for trigrams,
+ * and messages stored before the index existed.
  */
 export async function searchMailbox(store: Store, accountId: number, mailboxId: number, key: SearchKey, now = Date.now()): Promise<number[]> {
-  const ctx: SearchContext = { store, accountId, now, ftsSets: new Map() };
+  const ctx: SearchContext = { store, accountId, now, unindexedThrough: await unindexedThrough(store), indexSets: new Map() };
   const compiled = compile(ctx, key);
   const db: Kysely<Database> = store.db;
   const where = compiled.condition ?? sql<SqlBool>`1 = 1`;
@@ -388,7 +439,7 @@ export async function searchMailbox(store: Store, accountId: number, mailboxId: 
     return rows.rows.map((r) => Number(r.uid));
   }
   const rows = await sql<Candidate>`select e.uid, e.message_id, e.flags, e.keywords, e.modseq, m.size, m.received_at, m.sent_at, m.thread_id,
-      m.subject, m.from_addr, m.to_addr, m.envelope, m.blob_hash, m.header_size
+      m.envelope, m.blob_hash, m.header_size
     from mailbox_entries e join messages m on m.id = e.message_id
     where e.mailbox_id = ${mailboxId} and e.account_id = ${accountId} and ${where} order by e.uid`.execute(db);
   const matches: number[] = [];

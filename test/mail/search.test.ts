@@ -116,7 +116,7 @@ forEachDialect('search, sort and thread', (fixture) => {
     assert.deepEqual(await search(header('cc', '')), ['report']);
   });
 
-  test('BODY and TEXT through the full-text index', async () => {
+  test('BODY and TEXT: phrases, case and punctuation', async () => {
     assert.deepEqual(await search(body('reconciliation')), ['report']);
     assert.deepEqual(await search(body('reconcil')), ['report']);
     // A word that is only in the body, never in a header.
