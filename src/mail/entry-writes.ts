@@ -30,6 +30,7 @@ export async function selectEntries(trx: Kysely<Database>, accountId: number, ma
       .where(inRanges)
       .orderBy('uid')
       .execute(),
+    (row) => Number(row.uid),
   );
 }
 

@@ -322,6 +322,7 @@ export class MailStore {
         .where(inRanges)
         .orderBy('e.uid')
         .execute(),
+      (row) => Number(row.uid),
     );
     return rows.map((r) => ({
       uid: Number(r.uid),
@@ -351,6 +352,7 @@ export class MailStore {
         .where(inRanges)
         .orderBy('uid')
         .execute(),
+      (row) => Number(row.uid),
     );
     return rows.map((r) => ({ uid: Number(r.uid), flags: formatFlags(r.flags, r.keywords), modseq: Number(r.modseq) }));
   }

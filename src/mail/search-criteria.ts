@@ -16,7 +16,7 @@ export type SearchKey<Leaf = never> =
   | { type: 'uid'; ranges: UidRange[] }
   /** Substring, case-insensitive, of a header field's decoded value; '' matches any message that has the field. */
   | { type: 'header'; field: string; value: string }
-  /** `body`: the body text; `text`: header and body (IMAP TEXT). Word matching through the full-text index. */
+  /** `body`: the body text; `text`: header and body (IMAP TEXT). Substring match, folded for case and accents, through the full-text index. */
   | { type: 'text'; field: 'body' | 'text'; value: string }
   /** Compares the date only (no time), in UTC, as IMAP does: `internal` = arrival, `sent` = Date: header. */
   | { type: 'date'; field: 'internal' | 'sent'; op: 'before' | 'on' | 'since'; date: string }

@@ -50,7 +50,7 @@ forEachDialect('mailbox operations', (fixture) => {
     await assert.rejects(mail.createMailbox(carol, 'inbox'), failsWith('exists'));
     await assert.rejects(mail.createMailbox(carol, 'a//b'), failsWith('invalid'));
     await assert.rejects(mail.createMailbox(carol, 'star*'), failsWith('invalid'));
-    await assert.rejects(mail.createMailbox(carol, 'More Sent', '\\Sent'), failsWith('invalid'));
+    await assert.rejects(mail.createMailbox(carol, 'More Sent', '\\Sent'), failsWith('special_use_taken'));
     const important = await mail.createMailbox(carol, 'Important', '\\important');
     assert.equal(important.specialUse, '\\Important');
     assert.ok(!(await names(carol)).includes('More Sent'));
@@ -110,12 +110,37 @@ forEachDialect('mailbox operations', (fixture) => {
     await assert.rejects(mail.deleteMailbox(carol, 'INBOX'), failsWith('invalid'));
   });
 
-  test('subscriptions are kept per mailbox', async () => {
+  test('subscriptions are names: they may name no mailbox, outlive a delete, and CREATE does not subscribe', async () => {
     await mail.setSubscribed(carol, 'Junk', false);
     assert.equal((await mail.getMailbox(carol, 'Junk')).subscribed, false);
     await mail.setSubscribed(carol, 'Junk', true);
     assert.equal((await mail.getMailbox(carol, 'Junk')).subscribed, true);
-    await assert.rejects(mail.setSubscribed(carol, 'Nowhere', true), failsWith('not_found'));
+    await mail.setSubscribed(carol, 'Nowhere', true);
+    assert.ok((await mail.listSubscriptions(carol)).has('Nowhere'));
+    const created = await mail.createMailbox(carol, 'Fresh');
+    assert.equal(created.subscribed, false);
+    await mail.setSubscribed(carol, 'Fresh', true);
+    await mail.deleteMailbox(carol, 'Fresh');
+    assert.ok((await mail.listSubscriptions(carol)).has('Fresh'), 'RFC 9051 §6.3.7: DELETE leaves the subscription');
+    await mail.setSubscribed(carol, 'Fresh', false);
+    assert.ok(!(await mail.listSubscriptions(carol)).has('Fresh'));
+  });
+
+  test('UIDVALIDITY is new for a mailbox re-created within the same second', async () => {
+    const first = await mail.createMailbox(carol, 'Again');
+    await mail.deleteMailbox(carol, 'Again');
+    const second = await mail.createMailbox(carol, 'Again');
+    assert.ok(second.uidvalidity > first.uidvalidity, `${second.uidvalidity} > ${first.uidvalidity}`);
+  });
+
+  test('\\Recent: the first read-write claim takes the new messages; a second claim and a read-only look take none', async () => {
+    const box = await mail.createMailbox(carol, 'Recent Box');
+    const { uids } = await mail.appendMany(carol, 'Recent Box', [{ raw: message('r1') }, { raw: message('r2') }]);
+    assert.equal((await mail.mailboxStatus(carol, box.id)).recent, 2);
+    assert.equal(await mail.claimRecent(carol, box.id, false), 1, 'EXAMINE sees them as recent without claiming');
+    assert.equal(await mail.claimRecent(carol, box.id, true), 1, 'the first SELECT gets every message from UID 1');
+    assert.equal(await mail.claimRecent(carol, box.id, true), uids[1] + 1, 'a second SELECT gets none');
+    assert.equal((await mail.mailboxStatus(carol, box.id)).recent, 0);
   });
 
   test('copy and move return UID pairs, keep flags, and move commits the expunge with the copy', async () => {
