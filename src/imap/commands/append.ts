@@ -1,3 +1,4 @@
+import { encodeBinaryParts } from '../binary-append.ts';
 import { formatUidSet } from '../proto/sequence-set.ts';
 import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
@@ -10,7 +11,7 @@ export const append: Handler<CommandOf<'APPEND'>> = async (session, command) => 
   const result = await session.services.mail.appendMany(
     session.accountId,
     command.mailbox,
-    command.messages.map((m) => ({ raw: m.data, flags: m.flags, receivedAt: m.date })),
+    command.messages.map((m) => ({ raw: m.binary ? encodeBinaryParts(m.data) : m.data, flags: m.flags, receivedAt: m.date })),
   );
   return { status: 'OK', code: `APPENDUID ${result.uidvalidity} ${formatUidSet(result.uids)}`, text: 'APPEND completed' };
 };
