@@ -13,6 +13,22 @@ export function flagItems(session: ImapSession, uid: number, flags: string[], mo
 }
 
 /**
+ * Tells the client that these UIDs are gone from the selected mailbox and forgets them: one
+ * VANISHED under QRESYNC (RFC 7162 §3.2.10), else EXPUNGE highest first, so each reported
+ * sequence number is still valid when the client reads it.
+ */
+export function announceExpunged(session: ImapSession, selected: SelectedMailbox, uids: number[]): void {
+  const gone = [...uids].sort((a, b) => a - b).filter((uid) => selected.seqOf(uid) > 0);
+  if (gone.length === 0) return;
+  if (session.qresync) {
+    for (const uid of gone) selected.remove(uid);
+    session.send(['VANISHED', { raw: formatUidSet(gone) }]);
+    return;
+  }
+  for (const uid of gone.reverse()) session.send([selected.remove(uid), 'EXPUNGE']);
+}
+
+/**
  * Reports what others changed in the selected mailbox since the session last looked: expunges
  * (EXPUNGE, or VANISHED under QRESYNC) when allowed, new messages (EXISTS), and flag changes
  * (FETCH). Flag changes the session made itself were answered already and are skipped.
@@ -24,19 +40,7 @@ export async function announceChanges(session: ImapSession, selected: SelectedMa
   if (session.selected !== selected) return;
 
   for (const uid of changes.expunged) if (selected.seqOf(uid) > 0) selected.pendingExpunge.add(uid);
-  if (allowExpunge && selected.pendingExpunge.size > 0) {
-    const gone = [...selected.pendingExpunge].sort((a, b) => a - b);
-    if (session.qresync) {
-      for (const uid of gone) selected.remove(uid);
-      session.send(['VANISHED', { raw: formatUidSet(gone) }]);
-    } else {
-      // Highest first, so each reported number is still valid when the client reads it.
-      for (const uid of gone.reverse()) {
-        const seq = selected.remove(uid);
-        if (seq > 0) session.send([seq, 'EXPUNGE']);
-      }
-    }
-  }
+  if (allowExpunge && selected.pendingExpunge.size > 0) announceExpunged(session, selected, [...selected.pendingExpunge]);
 
   const last = selected.uids.length > 0 ? selected.uids[selected.uids.length - 1] : 0;
   const expunged = new Set(changes.expunged);

@@ -343,17 +343,7 @@ export class MailStore {
 
   /** Only UID, flags and modseq, from the entries alone: the cheap read behind `FETCH 1:* (FLAGS)`, a client's most common command. */
   async flagStates(accountId: number, mailboxId: number, uids: number[]): Promise<FlagState[]> {
-    const rows = await forRangeChunks('uid', uids, (inRanges) =>
-      this.store.db
-        .selectFrom('mailbox_entries')
-        .select(['uid', 'flags', 'keywords', 'modseq'])
-        .where('mailbox_id', '=', mailboxId)
-        .where('account_id', '=', accountId)
-        .where(inRanges)
-        .orderBy('uid')
-        .execute(),
-      (row) => Number(row.uid),
-    );
+    const rows = await selectEntries(this.store.db, accountId, mailboxId, uids);
     return rows.map((r) => ({ uid: Number(r.uid), flags: formatFlags(r.flags, r.keywords), modseq: Number(r.modseq) }));
   }
 
@@ -428,17 +418,22 @@ export class MailStore {
     return result.uids;
   }
 
+  /** The copy step COPY and MOVE share: the source entries and their copies under one new modseq. */
+  private async copyStep(trx: Kysely<Database>, accountId: number, fromMailboxId: number, uids: number[], toMailboxId: number) {
+    await ownedMailbox(trx, accountId, fromMailboxId);
+    const target = await ownedMailbox(trx, accountId, toMailboxId);
+    const rows = await selectEntries(trx, accountId, fromMailboxId, uids);
+    if (rows.length === 0) return { rows, modseq: 0, uidvalidity: target.uidvalidity, pairs: [] as [number, number][] };
+    const modseq = await nextModseq(trx, accountId);
+    return { rows, modseq, ...(await insertCopies(trx, accountId, toMailboxId, rows, modseq)) };
+  }
+
   /** Copies entries within the account: the copies share the message (no new blob, no quota), keep flags, take new UIDs. */
   async copyEntries(accountId: number, fromMailboxId: number, uids: number[], toMailboxId: number): Promise<{ uidvalidity: number; pairs: [number, number][] }> {
     const result = await this.write(async (trx) => {
-      await ownedMailbox(trx, accountId, fromMailboxId);
-      const target = await ownedMailbox(trx, accountId, toMailboxId);
-      const rows = await selectEntries(trx, accountId, fromMailboxId, uids);
-      if (rows.length === 0) return { modseq: 0, uidvalidity: target.uidvalidity, pairs: [] };
-      const modseq = await nextModseq(trx, accountId);
-      const copied = await insertCopies(trx, accountId, toMailboxId, rows, modseq);
-      await recordChanges(trx, accountId, modseq, [{ type: 'Mailbox', objectId: toMailboxId, op: CHANGE_UPDATED }]);
-      return { modseq, ...copied };
+      const copied = await this.copyStep(trx, accountId, fromMailboxId, uids, toMailboxId);
+      if (copied.modseq > 0) await recordChanges(trx, accountId, copied.modseq, [{ type: 'Mailbox', objectId: toMailboxId, op: CHANGE_UPDATED }]);
+      return copied;
     });
     this.publish(accountId, result.modseq, [toMailboxId]);
     return { uidvalidity: result.uidvalidity, pairs: result.pairs };
@@ -447,12 +442,8 @@ export class MailStore {
   /** RFC 6851 MOVE: the copy and the expunge commit together, under one modseq. */
   async moveEntries(accountId: number, fromMailboxId: number, uids: number[], toMailboxId: number): Promise<{ uidvalidity: number; pairs: [number, number][]; modseq: number }> {
     const result = await this.write(async (trx) => {
-      await ownedMailbox(trx, accountId, fromMailboxId);
-      const target = await ownedMailbox(trx, accountId, toMailboxId);
-      const rows = await selectEntries(trx, accountId, fromMailboxId, uids);
-      if (rows.length === 0) return { modseq: 0, uidvalidity: target.uidvalidity, pairs: [] };
-      const modseq = await nextModseq(trx, accountId);
-      const copied = await insertCopies(trx, accountId, toMailboxId, rows, modseq);
+      const { rows, modseq, ...copied } = await this.copyStep(trx, accountId, fromMailboxId, uids, toMailboxId);
+      if (modseq === 0) return { modseq, ...copied };
       await removeEntries(trx, this.store.fulltext, accountId, fromMailboxId, rows, modseq, true);
       await trx.updateTable('mailboxes').set({ highest_modseq: modseq }).where('id', '=', fromMailboxId).execute();
       await recordChanges(trx, accountId, modseq, [

@@ -1,3 +1,4 @@
+import { announceExpunged } from '../mailbox-sync.ts';
 import { formatUidSet } from '../proto/sequence-set.ts';
 import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
@@ -16,16 +17,7 @@ export const copy: Handler<CommandOf<'COPY' | 'MOVE'>> = async (session, command
   }
   const result = await mail.moveEntries(session.accountId, selected.id, uids, target.id);
   if (result.pairs.length > 0) session.send(['OK', { raw: `[${copyUid(result.uidvalidity, result.pairs)}]` }, 'Moved']);
-  const moved = result.pairs.map(([source]) => source);
-  if (session.qresync) {
-    for (const uid of moved) selected.remove(uid);
-    if (moved.length > 0) session.send(['VANISHED', { raw: formatUidSet(moved) }]);
-  } else {
-    for (const uid of [...moved].reverse()) {
-      const seq = selected.remove(uid);
-      if (seq > 0) session.send([seq, 'EXPUNGE']);
-    }
-  }
+  announceExpunged(session, selected, result.pairs.map(([source]) => source));
   return { status: 'OK', text: 'MOVE completed' };
 };
 

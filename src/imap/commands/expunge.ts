@@ -1,4 +1,4 @@
-import { formatUidSet } from '../proto/sequence-set.ts';
+import { announceExpunged } from '../mailbox-sync.ts';
 import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
@@ -7,15 +7,7 @@ export const expunge: Handler<CommandOf<'EXPUNGE'>> = async (session, command) =
   const selected = session.selected!;
   if (selected.readOnly) return { status: 'NO', code: 'READ-ONLY', text: 'The mailbox is open read-only (EXAMINE)' };
   const candidates = command.uid ? selected.resolveUidSet(command.set) : [...selected.uids];
-  const removed = (await session.services.mail.expunge(session.accountId, selected.id, candidates, { onlyDeleted: true })).sort((a, b) => a - b);
-  if (session.qresync) {
-    for (const uid of removed) selected.remove(uid);
-    if (removed.length > 0) session.send(['VANISHED', { raw: formatUidSet(removed) }]);
-  } else {
-    for (const uid of [...removed].reverse()) {
-      const seq = selected.remove(uid);
-      if (seq > 0) session.send([seq, 'EXPUNGE']);
-    }
-  }
+  const removed = await session.services.mail.expunge(session.accountId, selected.id, candidates, { onlyDeleted: true });
+  announceExpunged(session, selected, removed);
   return { status: 'OK', text: 'EXPUNGE completed' };
 };
