@@ -7,6 +7,7 @@ import { writeDelivery, type DeliveredEntry, type Delivery } from './deliver.ts'
 import { insertCopies, ownedMailbox, recordManyChanges, removeEntries, selectEntries } from './entry-writes.ts';
 import { MailError } from './errors.ts';
 import { applyFlagChange, FLAG_DELETED, formatFlags, parseFlags, type FlagMode } from './flags.ts';
+import { FlagCache } from './flag-cache.ts';
 import { GroupCommit } from './group-commit.ts';
 import { changesSince, mailboxStatus, type FlagState, type MailboxChanges, type MailboxStatus } from './mailbox-state.ts';
 import { createMailboxPath, findMailbox, listMailboxes, listSubscriptions, mailboxInfo, normalizeMailboxName, moveInboxTo, renameMailboxTree, type MailboxInfo } from './mailboxes.ts';
@@ -76,11 +77,13 @@ export interface EntrySummary {
  */
 export class MailStore {
   private readonly deliveries: GroupCommit<Delivery, DeliveredEntry[]>;
+  private readonly flagCache: FlagCache;
 
   constructor(
     readonly store: Store,
     readonly changes: ChangeBus,
   ) {
+    this.flagCache = new FlagCache(store.db);
     this.deliveries = new GroupCommit(
       store.db,
       (trx, delivery) => writeDelivery(trx, store, delivery),
@@ -303,9 +306,8 @@ export class MailStore {
   }
 
   /** Every UID of the mailbox, ascending: the IMAP session's sequence-number map. */
-  async listUids(accountId: number, mailboxId: number): Promise<number[]> {
-    const rows = await this.store.db.selectFrom('mailbox_entries').select('uid').where('mailbox_id', '=', mailboxId).where('account_id', '=', accountId).orderBy('uid').execute();
-    return rows.map((r) => Number(r.uid));
+  listUids(accountId: number, mailboxId: number): Promise<number[]> {
+    return this.flagCache.uids(accountId, mailboxId);
   }
 
   /** The entries at these UIDs, ascending; `meta: false` leaves out envelope, body structure and preview for a cheap flags fetch. */
@@ -342,9 +344,8 @@ export class MailStore {
   }
 
   /** Only UID, flags and modseq, from the entries alone: the cheap read behind `FETCH 1:* (FLAGS)`, a client's most common command. */
-  async flagStates(accountId: number, mailboxId: number, uids: number[]): Promise<FlagState[]> {
-    const rows = await selectEntries(this.store.db, accountId, mailboxId, uids);
-    return rows.map((r) => ({ uid: Number(r.uid), flags: formatFlags(r.flags, r.keywords), modseq: Number(r.modseq) }));
+  flagStates(accountId: number, mailboxId: number, uids: number[]): Promise<FlagState[]> {
+    return this.flagCache.flagStates(accountId, mailboxId, uids);
   }
 
   /** A message's raw bytes by content hash, as `EntryData.blobHash` names them. */
