@@ -195,21 +195,6 @@ export class MailStore {
     return mailboxInfo(row, new Set(subscribed ? [row.name] : []));
   }
 
-  /** Keywords set on at least one entry of the mailbox, for IMAP's FLAGS response. */
-  async mailboxKeywords(accountId: number, mailboxId: number): Promise<string[]> {
-    const rows = await this.store.db
-      .selectFrom('mailbox_entries')
-      .select('keywords')
-      .distinct()
-      .where('mailbox_id', '=', mailboxId)
-      .where('account_id', '=', accountId)
-      .where('keywords', '<>', '')
-      .execute();
-    const seen = new Map<string, string>();
-    for (const row of rows) for (const keyword of row.keywords.split(' ')) if (!seen.has(keyword.toLowerCase())) seen.set(keyword.toLowerCase(), keyword);
-    return [...seen.values()];
-  }
-
   /** Subscribed names; a subscription may name a mailbox that does not exist (any more). */
   listSubscriptions(accountId: number): Promise<Set<string>> {
     return listSubscriptions(this.store.db, accountId);

@@ -1,7 +1,6 @@
 import type { EntryData } from '../../mail/mail-store.ts';
 import { fetchItems, marksSeen, needsMeta, needsRaw } from '../fetch-items.ts';
 import { formatUidSet } from '../proto/sequence-set.ts';
-import type { ImapValue } from '../proto/serializer.ts';
 import type { CommandOf, FetchAttribute } from '../proto/types.ts';
 import { UnknownTransferEncoding } from '../sections.ts';
 import type { ImapSession } from '../session.ts';
@@ -73,19 +72,23 @@ async function fetchFlags(session: ImapSession, command: FetchCommand, uids: num
   for (let i = 0; i < uids.length; i += BATCH) {
     let states = await session.services.mail.flagStates(session.accountId, selected.id, uids.slice(i, i + BATCH));
     if (command.changedSince !== undefined) states = states.filter((e) => e.modseq > command.changedSince!);
+    // Flags are atoms and numbers are numbers, so these lines are written as text directly:
+    // this is the reply clients ask for most, often for every message of a mailbox.
+    const lines: string[] = [];
     for (const state of states) {
       const seq = selected.seqOf(state.uid);
       if (seq === 0) continue;
-      const items: ImapValue[] = [];
-      if (wantUid) items.push('UID', state.uid);
+      const items: string[] = [];
+      if (wantUid) items.push(`UID ${state.uid}`);
       if (wantFlags) {
         session.noteFlags(state.flags);
         const flags = selected.recent.has(state.uid) && !session.rev2 ? [...state.flags, '\\Recent'] : state.flags;
-        items.push('FLAGS', flags.map((f) => ({ raw: f })));
+        items.push(`FLAGS (${flags.join(' ')})`);
       }
-      if (wantModseq) items.push('MODSEQ', [state.modseq]);
-      session.send([seq, 'FETCH', items]);
+      if (wantModseq) items.push(`MODSEQ (${state.modseq})`);
+      lines.push(`* ${seq} FETCH (${items.join(' ')})\r\n`);
     }
+    session.sendRaw(lines.join(''));
     if (session.connection.congested) await session.connection.drained();
   }
   return { status: 'OK', text: 'FETCH completed' };

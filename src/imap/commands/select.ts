@@ -27,14 +27,18 @@ export const select: Handler<SelectCommand> = async (session, command) => {
   const readOnly = command.name === 'EXAMINE';
   const selected = new SelectedMailbox(mailbox, readOnly, uids, mailbox.highestModseq);
   session.select(selected);
-  for (const keyword of [...COMMON_KEYWORDS, ...(await mail.mailboxKeywords(session.accountId, mailbox.id))]) selected.addKeyword(keyword);
+  // The flags of every entry come from the mail core's cache: they give the keywords in use
+  // and the first unseen message without another pass over the entries.
+  const states = await mail.flagStates(session.accountId, mailbox.id, uids);
+  for (const keyword of COMMON_KEYWORDS) selected.addKeyword(keyword);
+  for (const state of states) for (const flag of state.flags) if (!flag.startsWith('\\')) selected.addKeyword(flag);
   await session.claimRecent(uids);
   session.sendFlagLists();
   session.send([selected.exists, 'EXISTS']);
   if (!session.rev2) {
     session.send([selected.recent.size, 'RECENT']);
-    const unseen = await mail.search(session.accountId, mailbox.id, { type: 'flag', flag: '\\Seen', set: false });
-    if (unseen.length > 0) session.send(['OK', { raw: `[UNSEEN ${selected.seqOf(unseen[0])}]` }, 'First unseen']);
+    const unseen = states.find((state) => !state.flags.includes('\\Seen'));
+    if (unseen) session.send(['OK', { raw: `[UNSEEN ${selected.seqOf(unseen.uid)}]` }, 'First unseen']);
   }
   const uidnext = Math.max(mailbox.uidnext, uids.length > 0 ? uids[uids.length - 1] + 1 : 1);
   session.send(['OK', { raw: `[UIDVALIDITY ${mailbox.uidvalidity}]` }, 'UIDs valid']);
