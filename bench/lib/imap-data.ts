@@ -3,18 +3,7 @@
  * mailboxes: message i depends only on (seed, i), so any message can be made again on demand
  * without keeping 100,000 of them in memory.
  */
-
-/** mulberry32: tiny and fast, good enough to pick words; not for anything secret. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './messages.ts';
 
 function pick<T>(rng: () => number, items: readonly T[]): T {
   return items[Math.floor(rng() * items.length)];

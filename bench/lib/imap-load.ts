@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 
 import { ImapConnection, ImapError, openLoggedIn, quote, type ConnectOptions, type Reply } from './imap-client.ts';
-import { loadMessage, prng, SENDERS, SUBJECT_WORDS } from './imap-data.ts';
+import { loadMessage, SENDERS, SUBJECT_WORDS } from './imap-data.ts';
+import { prng } from './messages.ts';
 
 /**
  * The mixed load, in the manner of imaptest's stress mode: N clients on one account, all working in

@@ -27,7 +27,7 @@ export interface MessageSpec {
 }
 
 /** mulberry32: tiny, fast, good enough to pick words and sizes; not for anything secret. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
