@@ -21,6 +21,7 @@ import { createLmtpListener } from '../smtp/lmtp-listener.ts';
 import { createMxListener } from '../smtp/mx-listener.ts';
 import { createSubmissionListener } from '../smtp/submission-listener.ts';
 import { loadTlsMaterial } from '../smtp/tls-certificate.ts';
+import { sweepBlobs } from '../store/blob-store.ts';
 import { openStore, type Store } from '../store/database.ts';
 
 export interface RunningServer {
@@ -92,6 +93,7 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
     }
     for (const { name, port, listener } of access) listeners.push({ name, address: `${config.listen}:${await listener.listen(port, config.listen)}` });
     worker.start();
+    const sweeper = startBlobSweeper(store, log);
     return {
       store,
       mail,
@@ -99,6 +101,7 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
       listeners,
       firstAdmin,
       async stop() {
+        sweeper.stop();
         await Promise.all([...servers.map(({ server }) => close(server)), ...access.map(({ listener }) => listener.close())]);
         await Promise.all([worker.stop(), inboundPool.close()]);
         await store.close();
@@ -110,4 +113,30 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
     await store.close();
     throw err;
   }
+}
+
+const SWEEP_EVERY_MS = 60 * 60_000;
+
+/**
+ * Deletes message bytes nothing references any more (expunged everywhere), shortly after start
+ * and then hourly, in batches so one sweep never holds the write lock for long.
+ */
+function startBlobSweeper(store: Store, log: (line: string) => void): { stop(): void } {
+  const sweep = async () => {
+    try {
+      let total = 0;
+      for (let swept = await sweepBlobs(store.db, store.blobs); swept > 0; swept = await sweepBlobs(store.db, store.blobs)) total += swept;
+      if (total > 0) log(`blobs: swept ${total} unreferenced`);
+    } catch (err) {
+      log(`blobs: sweep failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  const first = setTimeout(() => void sweep(), 60_000).unref();
+  const every = setInterval(() => void sweep(), SWEEP_EVERY_MS).unref();
+  return {
+    stop() {
+      clearTimeout(first);
+      clearInterval(every);
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 
@@ -21,6 +21,8 @@ export interface BlobStore {
   /** What to put in `blobs.data` when inserting the row. */
   contentForRow(data: Uint8Array): Uint8Array | null;
   read(hash: string): Promise<Buffer>;
+  /** Removes the bytes kept outside the row, if any; called only with the row deleted in the same transaction. */
+  discard(hash: string): Promise<void>;
 }
 
 export class BlobNotFoundError extends Error {
@@ -91,6 +93,14 @@ export class EmbeddedBlobStore implements BlobStore {
     return data.byteLength <= this.inlineLimit ? data : null;
   }
 
+  async discard(hash: string): Promise<void> {
+    try {
+      await unlink(this.pathOf(hash).file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+
   async read(hash: string): Promise<Buffer> {
     const row = await this.db.selectFrom('blobs').select('data').where('hash', '=', hash).executeTakeFirst();
     if (!row) throw new BlobNotFoundError(hash);
@@ -115,6 +125,10 @@ export class DatabaseBlobStore implements BlobStore {
     return data;
   }
 
+  async discard(): Promise<void> {
+    // The bytes are the row's and went with it.
+  }
+
   async read(hash: string): Promise<Buffer> {
     const row = await this.db.selectFrom('blobs').select('data').where('hash', '=', hash).executeTakeFirst();
     if (!row || !row.data) throw new BlobNotFoundError(hash);
@@ -123,20 +137,38 @@ export class DatabaseBlobStore implements BlobStore {
 
 }
 
-/** Adds one reference to a blob, inserting its row the first time it is seen. */
+/**
+ * Adds one reference to a blob, inserting its row the first time it is seen. A blob taken from
+ * zero (new, or unreferenced and perhaps just swept) has its bytes written again if they are not
+ * there: `persist` ran before this transaction and a sweep may have removed the file since.
+ */
 export async function referenceBlob(trx: Kysely<Database>, blobs: BlobStore, hash: string, data: Uint8Array): Promise<void> {
-  await trx
+  const row = await trx
     .insertInto('blobs')
     .values({ hash, size: data.byteLength, refcount: 1, data: blobs.contentForRow(data), created_at: Date.now() })
     .onConflict((oc) => oc.column('hash').doUpdateSet({ refcount: sql`blobs.refcount + 1` }))
-    .execute();
+    .returning('refcount')
+    .executeTakeFirstOrThrow();
+  if (Number(row.refcount) === 1 && blobs.contentForRow(data) === null) await blobs.persist(hash, data);
 }
 
 /**
- * Drops one reference. A blob at zero keeps its row and bytes: a delivery may be about to reuse
- * them (it persisted before its transaction), so only a later sweep of long-unreferenced blobs
- * may remove them.
+ * Deletes blobs nothing references any more, their rows and their files, in one write
+ * transaction so no delivery can take one of them back from zero half-way; `referenceBlob`
+ * rewrites the bytes of any blob it revives. Returns how many went.
  */
+export async function sweepBlobs(db: Kysely<Database>, blobs: BlobStore, batch = 1000): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx.selectFrom('blobs').select('hash').where('refcount', '<=', 0).limit(batch).execute();
+    if (rows.length === 0) return 0;
+    const hashes = rows.map((r) => r.hash);
+    await trx.deleteFrom('blobs').where('hash', 'in', hashes).where('refcount', '<=', 0).execute();
+    for (const hash of hashes) await blobs.discard(hash);
+    return hashes.length;
+  });
+}
+
+/** Drops one reference. A blob at zero keeps its row and bytes until `sweepBlobs` runs. */
 export async function releaseBlob(trx: Kysely<Database>, hash: string): Promise<void> {
   await trx.updateTable('blobs').set({ refcount: sql`refcount - 1` }).where('hash', '=', hash).execute();
 }
