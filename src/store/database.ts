@@ -48,6 +48,10 @@ function openSqlite(dataDir: string): Kysely<Database> {
 
 function openPostgres(url: string): Kysely<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 20 });
+  // An idle connection the server drops (a restart, a failover, an admin's terminate) is an
+  // 'error' event on the pool; unhandled it would end the process. The pool has already thrown
+  // that client away and the next query opens a new one, so there is nothing else to do.
+  pool.on('error', () => {});
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
