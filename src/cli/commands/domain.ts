@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 
+import { createResolver } from '../../delivery/dns-resolver.ts';
+import { checkDnsRecords, formatDnsCheck } from '../../directory/dns-check.ts';
 import { dnsRecordsFor, formatZoneLine } from '../../directory/dns-records.ts';
 import { addDomain, listDomains, removeDomain } from '../../directory/domains.ts';
 import { printJson, printTable, withCommonOptions, withStore, type CommonOptions } from '../context.ts';
@@ -30,6 +32,22 @@ export function domainCommand(): Command {
       withStore(options, async (store) => {
         await removeDomain(store.db, name, { force: options.force });
         process.stdout.write(`removed domain ${name}\n`);
+      }),
+    );
+  withCommonOptions(domain.command('check <domain>').description('query DNS and say which of the records `petrel dns` lists are missing or wrong'))
+    .option('--json', 'JSON output')
+    .option('--hostname <name>', 'this server\'s public host name (default: from the configuration)')
+    .action((name: string, options: CommonOptions & { hostname?: string }) =>
+      withStore(options, async (store, config) => {
+        if (options.hostname) config.hostname = options.hostname;
+        const records = await dnsRecordsFor(store.db, name, config);
+        // The server's own resolver, so [dns.overrides] and `system = false` apply here too.
+        const resolver = createResolver({ overrides: config.dns.overrides, system: config.dns.system });
+        const report = await checkDnsRecords(resolver, name, config.hostname, records);
+        if (options.json) printJson(report);
+        else process.stdout.write(formatDnsCheck(report));
+        // Scripts and monitoring read the status: 0 only when every required record is right.
+        if (!report.ok) process.exitCode = 1;
       }),
     );
   return domain;
