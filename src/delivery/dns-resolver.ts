@@ -10,6 +10,17 @@ export interface DnsOverrideRecords {
   A?: string[];
   AAAA?: string[];
   TXT?: string[];
+  /** As in a zone file: "<priority> <weight> <port> <target>". */
+  SRV?: string[];
+  CNAME?: string[];
+}
+
+export interface SrvRecord {
+  priority: number;
+  weight: number;
+  port: number;
+  /** Target without the trailing dot; "" for "." (the service is deliberately not offered, RFC 2782). */
+  name: string;
 }
 
 /** Keyed by lower-case name without the trailing dot. */
@@ -27,6 +38,8 @@ export interface MailResolver {
   resolve4(name: string): Promise<string[]>;
   resolve6(name: string): Promise<string[]>;
   resolveTxt(name: string): Promise<string[][]>;
+  resolveSrv(name: string): Promise<SrvRecord[]>;
+  resolveCname(name: string): Promise<string[]>;
   /** For mailauth's `resolver` option: `(name, rrtype)` answering like `dns.promises.resolve`. */
   mailauthResolver: DNSResolver;
 }
@@ -63,12 +76,20 @@ function parseMx(entry: string, name: string): MxRecord {
   return { priority: Number(match[1]), exchange: normalizeName(match[2]) };
 }
 
-/** Overrides as served: MX entries parsed once, so a typo fails at start-up rather than at the first lookup. */
+function parseSrv(entry: string, name: string): SrvRecord {
+  const match = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s*$/.exec(entry);
+  if (!match) throw new Error(`DNS override for ${name}: SRV "${entry}" is not "<priority> <weight> <port> <target>"`);
+  return { priority: Number(match[1]), weight: Number(match[2]), port: Number(match[3]), name: normalizeName(match[4]) };
+}
+
+/** Overrides as served: MX and SRV entries parsed once, so a typo fails at start-up rather than at the first lookup. */
 interface ParsedRecords {
   MX?: MxRecord[];
   A?: string[];
   AAAA?: string[];
   TXT?: string[][];
+  SRV?: SrvRecord[];
+  CNAME?: string[];
 }
 
 const POSITIVE_TTL_MS = 5 * 60_000;
@@ -118,6 +139,8 @@ export function createResolver(opts: ResolverOptions = {}): MailResolver {
       AAAA: records.AAAA,
       // A TXT record is a list of <=255-byte strings; an override is one record given as one string.
       TXT: records.TXT?.map((text) => [text]),
+      SRV: records.SRV?.map((entry) => parseSrv(entry, name)),
+      CNAME: records.CNAME?.map(normalizeName),
     });
   }
   const system = opts.system === false ? null : new Resolver({ timeout: opts.timeoutMs ?? 5_000, tries: 2 });
@@ -154,6 +177,9 @@ export function createResolver(opts: ResolverOptions = {}): MailResolver {
     resolve4: (name: string) => lookup(name, 'A', 'queryA', (r, n) => r.resolve4(n)),
     resolve6: (name: string) => lookup(name, 'AAAA', 'queryAaaa', (r, n) => r.resolve6(n)),
     resolveTxt: (name: string) => lookup(name, 'TXT', 'queryTxt', (r, n) => r.resolveTxt(n)),
+    resolveSrv: (name: string) =>
+      lookup(name, 'SRV', 'querySrv', async (r, n) => (await r.resolveSrv(n)).map((srv) => ({ ...srv, name: normalizeName(srv.name) }))),
+    resolveCname: (name: string) => lookup(name, 'CNAME', 'queryCname', async (r, n) => (await r.resolveCname(n)).map(normalizeName)),
   };
 
   async function mailauthResolver(name: string, rrtype: string): Promise<string[] | string[][]> {

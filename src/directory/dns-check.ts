@@ -3,10 +3,9 @@ import type { DnsRecord } from './dns-records.ts';
 
 /**
  * ok: published as `petrel dns` says; missing: nothing there; wrong: something else there;
- * error: DNS did not answer (timeout, SERVFAIL), so we cannot tell; unchecked: the resolver
- * cannot look up this record type.
+ * error: DNS did not answer (timeout, SERVFAIL), so we cannot tell.
  */
-export type DnsCheckStatus = 'ok' | 'missing' | 'wrong' | 'error' | 'unchecked';
+export type DnsCheckStatus = 'ok' | 'missing' | 'wrong' | 'error';
 
 export interface DnsCheckLine {
   /** Fully qualified, with the trailing dot, as in `petrel dns`. */
@@ -29,7 +28,7 @@ export interface DnsCheckReport {
   /** Every required record is ok. */
   ok: boolean;
   records: DnsCheckLine[];
-  summary: { ok: number; missing: number; wrong: number; error: number; unchecked: number; requiredFailing: number };
+  summary: { ok: number; missing: number; wrong: number; error: number; requiredFailing: number };
 }
 
 const bare = (name: string) => name.toLowerCase().replace(/\.$/, '');
@@ -125,10 +124,15 @@ async function addresses(resolver: MailResolver, name: string): Promise<Answer<s
 }
 
 /**
- * The resolver has no CNAME lookup, so an alias is judged by where it leads: it is fine when its
- * addresses are this server's (a CNAME to the host name, or A/AAAA records copying its addresses).
+ * An alias is fine when it is a CNAME to the host name, or when its A/AAAA records copy the host
+ * name's addresses (some DNS hosting cannot put a CNAME where the admin wants one).
  */
 async function checkAlias(resolver: MailResolver, record: DnsRecord, hostname: string): Promise<Verdict> {
+  const cname = await ask(() => resolver.resolveCname(bare(record.name)));
+  if ('values' in cname) {
+    if (cname.values.includes(bare(hostname))) return { status: 'ok', found: cname.values };
+    return { status: 'wrong', found: cname.values, problem: `CNAME points at ${cname.values.join(', ')}, not ${bare(hostname)}` };
+  }
   const answer = await addresses(resolver, bare(record.name));
   if (!('values' in answer)) return notAnswered(answer, 'CNAME or address record');
   const found = answer.values;
@@ -136,6 +140,16 @@ async function checkAlias(resolver: MailResolver, record: DnsRecord, hostname: s
   if (!('values' in ours)) return { status: 'error', found, problem: `cannot compare: ${bare(hostname)} itself has no address (${'error' in ours ? ours.error : 'no A/AAAA'})` };
   if (found.some((ip) => ours.values.includes(ip))) return { status: 'ok', found };
   return { status: 'wrong', found, problem: `resolves to ${found.join(', ')}, but ${bare(hostname)} is ${ours.values.join(', ')}` };
+}
+
+/** RFC 6186: the service's port and target, or target "." where the service is deliberately off. */
+async function checkSrv(resolver: MailResolver, record: DnsRecord): Promise<Verdict> {
+  const answer = await ask(() => resolver.resolveSrv(bare(record.name)));
+  if (!('values' in answer)) return notAnswered(answer, 'SRV record');
+  const [, , port, target] = record.value.split(/\s+/);
+  const found = answer.values.map((srv) => `${srv.priority} ${srv.weight} ${srv.port} ${srv.name || '.'}`);
+  const wanted = answer.values.some((srv) => String(srv.port) === port && srv.name === bare(target));
+  return wanted ? { status: 'ok', found } : { status: 'wrong', found, problem: `expected port ${port} on ${target}` };
 }
 
 /** Compares the records `petrel dns` says to publish with what DNS answers, one line per record. */
@@ -154,8 +168,7 @@ export async function checkDnsRecords(resolver: MailResolver, domain: string, ho
       verdict = await checkAlias(resolver, record, hostname);
     } else {
       required = false;
-      // src/delivery/dns-resolver.ts offers MX, A, AAAA and TXT only.
-      verdict = { status: 'unchecked', found: [], problem: 'SRV lookups are not supported by the resolver yet' };
+      verdict = await checkSrv(resolver, record);
     }
     lines.push({ name: record.name, type: record.type, purpose: record.purpose, required, expected: record.value, ...verdict });
   }
@@ -166,11 +179,11 @@ export async function checkDnsRecords(resolver: MailResolver, domain: string, ho
     hostname: bare(hostname),
     ok: requiredFailing === 0,
     records: lines,
-    summary: { ok: count('ok'), missing: count('missing'), wrong: count('wrong'), error: count('error'), unchecked: count('unchecked'), requiredFailing },
+    summary: { ok: count('ok'), missing: count('missing'), wrong: count('wrong'), error: count('error'), requiredFailing },
   };
 }
 
-const MARKS: Record<DnsCheckStatus, string> = { ok: 'ok     ', missing: 'MISSING', wrong: 'WRONG  ', error: 'ERROR  ', unchecked: 'skipped' };
+const MARKS: Record<DnsCheckStatus, string> = { ok: 'ok     ', missing: 'MISSING', wrong: 'WRONG  ', error: 'ERROR  ' };
 
 /** One line per record (plus expected/found under each problem) and a summary line. */
 export function formatDnsCheck(report: DnsCheckReport): string {
@@ -186,7 +199,6 @@ export function formatDnsCheck(report: DnsCheckReport): string {
   const s = report.summary;
   const parts = [`${s.ok} ok`, `${s.missing} missing`, `${s.wrong} wrong`];
   if (s.error) parts.push(`${s.error} lookup errors`);
-  if (s.unchecked) parts.push(`${s.unchecked} not checked`);
   out.push(
     report.ok
       ? `${report.domain}: all required records are in place (${parts.join(', ')})`

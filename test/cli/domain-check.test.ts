@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { dkimRecord, dnsOverridesToml, prepareDataDir, type PreparedData } from '../helpers/petrel-cli.ts';
+import { dkimRecord, dnsRecords, dnsOverridesToml, prepareDataDir, type PreparedData } from '../helpers/petrel-cli.ts';
 import { petrel } from '../helpers/petrel-process.ts';
 
 const HOST = 'mail.example.com';
@@ -14,7 +14,7 @@ interface CheckJson {
   hostname: string;
   ok: boolean;
   records: { name: string; type: string; required: boolean; status: string; expected: string; found: string[]; problem?: string }[];
-  summary: { ok: number; missing: number; wrong: number; error: number; unchecked: number; requiredFailing: number };
+  summary: { ok: number; missing: number; wrong: number; error: number; requiredFailing: number };
 }
 
 describe('petrel domain check', () => {
@@ -34,13 +34,19 @@ describe('petrel domain check', () => {
     return file;
   }
 
-  const goodZone = () => ({
+  /** The SRV records as `petrel dns` lists them (RFC 6186 services, some deliberately off with "."). */
+  const srvZone = (): Record<string, { SRV: string[] }> =>
+    Object.fromEntries(dnsRecords([...data.args, '--hostname', HOST], 'example.com').filter((r) => r.type === 'SRV').map((r) => [r.name.replace(/\.$/, ''), { SRV: [r.value] }]));
+
+  const goodZone = (): Record<string, { MX?: string[]; A?: string[]; TXT?: string[]; SRV?: string[]; CNAME?: string[] }> => ({
     'example.com': { MX: [`10 ${HOST}`], TXT: ['v=spf1 mx -all', 'google-site-verification=abc'] },
     [dkim.name]: { TXT: [dkim.value] },
     '_dmarc.example.com': { TXT: ['v=DMARC1; p=reject; rua=mailto:dmarc@example.com'] },
     [HOST]: { A: ['192.0.2.25'] },
-    'autoconfig.example.com': { A: ['192.0.2.25'] },
+    // One alias as a CNAME, one as a copy of the host's address: both are accepted.
+    'autoconfig.example.com': { CNAME: [HOST] },
     'autodiscover.example.com': { A: ['192.0.2.25'] },
+    ...srvZone(),
   });
 
   test('a domain with every required record in place exits 0', () => {
@@ -51,8 +57,9 @@ describe('petrel domain check', () => {
     assert.match(result.stdout, new RegExp(`^\\[ok +\\] TXT +${dkim.name.replace(/\./g, '\\.')}\\.$`, 'm'));
     assert.match(result.stdout, /^\[ok +\] TXT +_dmarc\.example\.com\.$/m);
     assert.match(result.stdout, /^\[ok +\] CNAME autoconfig\.example\.com\.$/m);
-    assert.match(result.stdout, /^\[skipped\] SRV +_submission\._tcp\.example\.com\. \(optional\) — SRV lookups are not supported/m);
-    assert.match(result.stdout, /^example\.com: all required records are in place \(6 ok, 0 missing, 0 wrong, 6 not checked\)$/m);
+    assert.match(result.stdout, /^\[ok +\] SRV +_submission\._tcp\.example\.com\.$/m);
+    assert.match(result.stdout, /^\[ok +\] SRV +_imaps\._tcp\.example\.com\.$/m);
+    assert.match(result.stdout, /^example\.com: all required records are in place \(12 ok, 0 missing, 0 wrong\)$/m);
   });
 
   test('missing DKIM, a wrong MX and two SPF records exit 1 and say so', () => {
@@ -67,7 +74,7 @@ describe('petrel domain check', () => {
     assert.match(out, /^\[WRONG +\] TXT +example\.com\. — 2 SPF records; .*\n +expected: v=spf1 mx -all\n +found: +v=spf1 mx -all\n +found: +v=spf1 include:_spf\.elsewhere\.example ~all$/m);
     assert.match(out, new RegExp(`^\\[MISSING\\] TXT +${dkim.name.replace(/\./g, '\\.')}\\. — no DKIM key at this selector published\\n +expected: v=DKIM1; k=rsa; p=`, 'm'));
     assert.match(out, /^\[ok +\] TXT +_dmarc\.example\.com\.$/m);
-    assert.match(out, /^example\.com: 3 required records need fixing \(3 ok, 1 missing, 2 wrong, 6 not checked\)$/m);
+    assert.match(out, /^example\.com: 3 required records need fixing \(9 ok, 1 missing, 2 wrong\)$/m);
   });
 
   test('--json: a report with one entry per record and a summary', () => {
@@ -75,6 +82,8 @@ describe('petrel domain check', () => {
     zone[dkim.name] = { TXT: ['v=DKIM1; k=rsa; p=AAAAnotthekey'] };
     zone['_dmarc.example.com'] = { TXT: ['v=DMARC1; rua=mailto:dmarc@example.com'] };
     zone['autodiscover.example.com'] = { A: ['198.51.100.7'] };
+    zone['_imaps._tcp.example.com'] = { SRV: ['0 1 143 mail.example.com'] };
+    delete zone['_pop3s._tcp.example.com'];
     const result = petrel(['domain', 'check', 'example.com', '--json', '--config', config('json', zone), ...data.args]);
     assert.equal(result.status, 1, result.stderr + result.stdout);
     const report = JSON.parse(result.stdout) as CheckJson;
@@ -95,9 +104,10 @@ describe('petrel domain check', () => {
     assert.match(by(`${dkim.name}.`, 'TXT')?.problem ?? '', /not the active signing key/);
     assert.deepEqual(by('_dmarc.example.com.', 'TXT')?.status, 'wrong');
     assert.deepEqual([by('autodiscover.example.com.', 'CNAME')?.status, by('autodiscover.example.com.', 'CNAME')?.required], ['wrong', false]);
-    assert.equal(by('_imaps._tcp.example.com.', 'SRV')?.status, 'unchecked');
+    assert.equal(by('_imaps._tcp.example.com.', 'SRV')?.status, 'wrong');
+    assert.equal(by('_pop3s._tcp.example.com.', 'SRV')?.status, 'missing');
     assert.equal(report.records.length, 12);
-    assert.deepEqual(report.summary, { ok: 3, missing: 0, wrong: 3, error: 0, unchecked: 6, requiredFailing: 2 });
+    assert.deepEqual(report.summary, { ok: 7, missing: 1, wrong: 4, error: 0, requiredFailing: 2 });
   });
 
   test('an unknown domain is one clear line and exit 1', () => {

@@ -128,3 +128,24 @@ describe('createResolver caches DNS answers', () => {
     await rejectsWithCode(resolver.resolveTxt('_dmarc.sender.test'), 'ENOTFOUND');
   });
 });
+
+describe('SRV and CNAME overrides', () => {
+  it('answers SRV as parsed records (target "." as "") and CNAME without the trailing dot', async () => {
+    const resolver = createResolver({
+      system: false,
+      overrides: {
+        '_imaps._tcp.example.com': { SRV: ['0 1 993 mail.example.com.'] },
+        '_pop3._tcp.example.com': { SRV: ['0 0 0 .'] },
+        'autoconfig.example.com': { CNAME: ['Mail.Example.com.'] },
+      },
+    });
+    assert.deepEqual(await resolver.resolveSrv('_imaps._tcp.example.com'), [{ priority: 0, weight: 1, port: 993, name: 'mail.example.com' }]);
+    assert.deepEqual(await resolver.resolveSrv('_pop3._tcp.example.com'), [{ priority: 0, weight: 0, port: 0, name: '' }]);
+    assert.deepEqual(await resolver.resolveCname('autoconfig.example.com'), ['mail.example.com']);
+    await assert.rejects(resolver.resolveCname('_imaps._tcp.example.com'), { code: 'ENODATA' });
+  });
+
+  it('refuses a malformed SRV override at start-up', () => {
+    assert.throws(() => createResolver({ system: false, overrides: { 'x.example': { SRV: ['993 mail.example.com'] } } }), /SRV "993 mail.example.com"/);
+  });
+});

@@ -64,7 +64,7 @@ export function dkimRecord(args: string[], domain: string): { name: string; valu
 }
 
 /** `[dns.overrides."name"]` tables; JSON string syntax is valid TOML basic-string syntax for these values. */
-export function dnsOverridesToml(overrides: Record<string, { MX?: string[]; A?: string[]; TXT?: string[] }>): string {
+export function dnsOverridesToml(overrides: Record<string, { MX?: string[]; A?: string[]; TXT?: string[]; SRV?: string[]; CNAME?: string[] }>): string {
   return Object.entries(overrides)
     .map(([name, records]) => {
       const lines = Object.entries(records).map(([type, values]) => `${type} = [${values.map((v) => JSON.stringify(v)).join(', ')}]`);
