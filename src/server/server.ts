@@ -12,6 +12,7 @@ import { authenticate } from '../directory/authenticate.ts';
 import { ensureDefaultTenant } from '../directory/tenants.ts';
 import { ChangeBus } from '../events/change-bus.ts';
 import { MailStore } from '../mail/mail-store.ts';
+import { createHttpListener } from '../http/listener.ts';
 import { createImapListener } from '../imap/listener.ts';
 import { LoginThrottle } from '../directory/login-throttle.ts';
 import { mailStoreBackend } from '../pop3/session.ts';
@@ -82,6 +83,8 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
     };
     if (ports.imap) access.push({ name: 'imap', port: ports.imap, listener: createImapListener({ implicitTls: false, tls }, imapServices) });
     if (ports.imaps) access.push({ name: 'imaps', port: ports.imaps, listener: createImapListener({ implicitTls: true, tls }, imapServices) });
+    // HTTP (client autoconfig for now): plain HTTP, as Thunderbird and Outlook also ask over http:// and admins put TLS in front.
+    if (ports.http) access.push({ name: 'http', port: ports.http, listener: createHttpListener({ db: store.db, hostname: config.hostname, log }) });
 
     const portOf: Record<string, number> = { smtp: ports.smtp, submission: ports.submission, submissions: ports.submissions, lmtp: ports.lmtp };
     const listeners: RunningServer['listeners'] = [];

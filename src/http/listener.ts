@@ -1,0 +1,52 @@
+// The HTTP listener (ports.http): Fastify, serving client autoconfiguration for now; the admin API
+// and webmail will register their routes on the same instance.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+
+import type { Database } from '../store/schema.ts';
+import { registerAutoconfigRoutes } from './autoconfig-routes.ts';
+import { STANDARD_CLIENT_PORTS } from './autoconfig-documents.ts';
+
+export interface HttpListenerOptions {
+  db: Kysely<Database>;
+  hostname: string;
+  log: (line: string) => void;
+}
+
+/** Request bodies here are short XML documents; anything bigger is not a client asking for settings. */
+const BODY_LIMIT = 64 * 1024;
+
+export function buildHttpApp(options: HttpListenerOptions): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
+  // Outlook posts text/xml; some clients send no or odd content types. Routes get the raw text.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) options.log(`http: ${request.method} ${request.url}: ${error.message}`);
+    return reply
+      .code(status)
+      .type('text/plain; charset=utf-8')
+      .send(`${status === 500 ? 'internal error' : error.message}\n`);
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('not found\n'));
+  registerAutoconfigRoutes(app, { db: options.db, server: { hostname: options.hostname, ports: STANDARD_CLIENT_PORTS } });
+  return app;
+}
+
+/** Same shape as the other access listeners in server.ts: listen returns the bound port. */
+export function createHttpListener(options: HttpListenerOptions): { listen(port: number, host: string): Promise<number>; close(): Promise<void> } {
+  const app = buildHttpApp(options);
+  let listening = false;
+  return {
+    async listen(port, host) {
+      await app.listen({ port, host });
+      listening = true;
+      const address = app.server.address();
+      return typeof address === 'object' && address ? address.port : port;
+    },
+    async close() {
+      if (listening) await app.close();
+    },
+  };
+}
