@@ -3,7 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.ts';
 import { DirectoryError } from '../directory/errors.ts';
 import { MailError } from '../mail/errors.ts';
+import { auditCommand } from './commands/audit.ts';
 import { domainCommand, dnsCommand } from './commands/domain.ts';
+import { groupCommand } from './commands/group.ts';
 import { mailCommand } from './commands/mail.ts';
 import { queueCommand } from './commands/queue.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -17,9 +19,11 @@ const program = new Command('petrel')
   .addCommand(domainCommand())
   .addCommand(userCommand())
   .addCommand(aliasCommand())
+  .addCommand(groupCommand())
   .addCommand(dnsCommand())
   .addCommand(queueCommand())
-  .addCommand(mailCommand());
+  .addCommand(mailCommand())
+  .addCommand(auditCommand());
 
 for (const command of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) command.exitOverride();
 

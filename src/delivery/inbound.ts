@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 
-import { resolveRecipient, type LocalRecipient } from '../directory/recipients.ts';
+import { expandRecipients, resolveRecipient, type LocalRecipient } from '../directory/recipients.ts';
 import type { DeliveredEntry, DeliveryTarget } from '../mail/deliver.ts';
 import { MailError } from '../mail/errors.ts';
 import type { MailStore } from '../mail/mail-store.ts';
@@ -67,10 +67,11 @@ export class InboundDelivery {
   ) {}
 
   /** RCPT time: who gets it, or why not (unknown user 550 5.1.1, relay 554 5.7.1, full mailbox 452 4.2.2). */
-  async checkRecipient(address: string, envelope: Pick<InboundEnvelope, 'declaredSize'>): Promise<LocalRecipient> {
-    const resolution = await resolveRecipient(this.db, address);
+  async checkRecipient(address: string, envelope: Pick<InboundEnvelope, 'declaredSize'> & { mailFrom?: string }): Promise<LocalRecipient> {
+    const resolution = await resolveRecipient(this.db, address, envelope.mailFrom);
     if (resolution === null) throw new DeliveryRefused(554, '5.7.1', `relaying to <${address}> denied`);
     if (resolution === false) throw new DeliveryRefused(550, '5.1.1', `<${address}>: no such user here`);
+    if (resolution.refusal) throw new DeliveryRefused(550, '5.7.1', resolution.refusal);
     if (resolution.quotaBytes > 0) {
       const incoming = envelope.declaredSize ?? 0;
       if (resolution.usedBytes + incoming > resolution.quotaBytes || resolution.usedBytes >= resolution.quotaBytes) {
@@ -137,7 +138,7 @@ export class InboundDelivery {
     extra: { targets?: DeliveryTarget[]; alsoWrite?: (trx: Kysely<Database>) => Promise<void> } = {},
   ): Promise<DeliveredEntry[]> {
     const targets: DeliveryTarget[] = [...(extra.targets ?? [])];
-    for (const recipient of recipients) targets.push({ accountId: recipient.principalId, mailboxId: await this.inboxOf(recipient.principalId) });
+    for (const recipient of expandRecipients(recipients)) targets.push({ accountId: recipient.principalId, mailboxId: await this.inboxOf(recipient.principalId) });
     try {
       return await this.mail.deliver({ message: prepared, targets, alsoWrite: extra.alsoWrite });
     } catch (err) {

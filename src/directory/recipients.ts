@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
-import type { Database } from '../store/schema.ts';
+import type { Database, PrincipalKind } from '../store/schema.ts';
+import { expandGroup, sendRefusal } from './groups.ts';
 
 export interface LocalRecipient {
   principalId: number;
@@ -9,6 +10,10 @@ export interface LocalRecipient {
   address: string;
   quotaBytes: number;
   usedBytes: number;
+  /** For a group: the people it expands to (nested groups flattened, each once). */
+  members?: LocalRecipient[];
+  /** For a group the sender may not write to: why, for a 550 5.7.1 at RCPT. */
+  refusal?: string;
 }
 
 /** `null`: not a domain of ours; `false`: our domain but nobody there; else who receives it. */
@@ -23,12 +28,44 @@ function recipientFrom(row: RecipientRow, address: string): LocalRecipient {
   return { principalId: row.id, tenantId: row.tenant_id, address, quotaBytes: row.quota_bytes, usedBytes: row.used_bytes };
 }
 
+/** A group resolves to itself, carrying its expansion and, given a sender, the send-policy verdict. */
+async function recipientOrGroup(db: Kysely<Database>, row: RecipientRow & { kind: PrincipalKind }, address: string, sender: string | undefined): Promise<LocalRecipient> {
+  const recipient = recipientFrom(row, address);
+  if (row.kind !== 'group') return recipient;
+  recipient.quotaBytes = 0;
+  recipient.usedBytes = 0;
+  recipient.members = (await expandGroup(db, row.id)).map((p) => recipientFrom(p, address));
+  if (sender !== undefined) {
+    const refusal = await sendRefusal(db, row, address, sender);
+    if (refusal) recipient.refusal = refusal;
+  }
+  return recipient;
+}
+
+/**
+ * The accounts that receive a message for these recipients: groups replaced by their members,
+ * each account once, so a person in two nested groups, or named both directly and through a
+ * group, gets one copy.
+ */
+export function expandRecipients(recipients: LocalRecipient[]): LocalRecipient[] {
+  const seen = new Set<number>();
+  const out: LocalRecipient[] = [];
+  for (const recipient of recipients.flatMap((r) => r.members ?? [r])) {
+    if (seen.has(recipient.principalId)) continue;
+    seen.add(recipient.principalId);
+    out.push(recipient);
+  }
+  return out;
+}
+
 /**
  * Maps an envelope recipient to the principal whose mailbox receives it: the exact address, then
  * the address without its +detail (RFC 5233 subaddressing), then the domain's catch-all, and for
- * postmaster (RFC 5321 §4.5.1, which every domain must accept) a fallback mailbox.
+ * postmaster (RFC 5321 §4.5.1, which every domain must accept) a fallback mailbox. A group
+ * resolves with its members; `sender` (the envelope sender), when given, is checked against the
+ * group's send policy.
  */
-export async function resolveRecipient(db: Kysely<Database>, rawAddress: string): Promise<Resolution> {
+export async function resolveRecipient(db: Kysely<Database>, rawAddress: string, sender?: string): Promise<Resolution> {
   let address = rawAddress.trim().toLowerCase();
   // RFC 5321 §4.1.1.3: "postmaster" without a domain is this server's postmaster, taken to be
   // that of the first domain added (a single-organisation site has no other reading of it).
@@ -51,14 +88,14 @@ export async function resolveRecipient(db: Kysely<Database>, rawAddress: string)
     const row = await db
       .selectFrom('addresses as a')
       .innerJoin('principals as p', 'p.id', 'a.principal_id')
-      .select(['p.id', 'p.tenant_id', 'p.quota_bytes', 'p.used_bytes', 'p.disabled'])
+      .select(['p.id', 'p.tenant_id', 'p.quota_bytes', 'p.used_bytes', 'p.disabled', 'p.kind'])
       .where('a.address', '=', candidate)
       .executeTakeFirst();
-    if (row && !row.disabled) return recipientFrom(row, candidate);
+    if (row && !row.disabled) return recipientOrGroup(db, row, candidate, sender);
   }
   if (domain.catch_all_principal_id !== null) {
-    const row = await db.selectFrom('principals').select(['id', 'tenant_id', 'quota_bytes', 'used_bytes', 'disabled']).where('id', '=', domain.catch_all_principal_id).executeTakeFirst();
-    if (row && !row.disabled) return recipientFrom(row, address);
+    const row = await db.selectFrom('principals').select(['id', 'tenant_id', 'quota_bytes', 'used_bytes', 'disabled', 'kind']).where('id', '=', domain.catch_all_principal_id).executeTakeFirst();
+    if (row && !row.disabled) return recipientOrGroup(db, row, address, sender);
   }
   if (local === POSTMASTER) {
     const row = await postmasterFallback(db, domain);

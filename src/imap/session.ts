@@ -6,6 +6,7 @@ import { MailError } from '../mail/errors.ts';
 import type { MailStore } from '../mail/mail-store.ts';
 import { isLoopback } from '../smtp/listener.ts';
 import type { Principal } from '../store/schema.ts';
+import type { LoginContext } from '../directory/audit.ts';
 import { capabilities } from './capabilities.ts';
 import { COMMANDS, type CommandSpec, type Completion } from './commands/index.ts';
 import type { ImapConnection } from './connection.ts';
@@ -19,7 +20,7 @@ import { announceChanges } from './mailbox-sync.ts';
 export interface ImapServices {
   mail: MailStore;
   changes: ChangeBus;
-  authenticate(login: string, password: string): Promise<Principal | null>;
+  authenticate(login: string, password: string, context?: LoginContext): Promise<Principal | null>;
   throttle: LoginThrottle;
   tlsContext: SecureContext;
   /** Plaintext LOGIN/AUTHENTICATE from a non-loopback peer without TLS. */

@@ -5,6 +5,7 @@ import type { MailStore } from '../mail/mail-store.ts';
 import { findMailbox } from '../mail/mailboxes.ts';
 import { isLoopback } from '../smtp/listener.ts';
 import type { Principal } from '../store/schema.ts';
+import type { LoginContext } from '../directory/audit.ts';
 import { capabilities, CONTINUATION, decodePlain, err, multiline, ok, parseCommand, stuffMessage, uniqueId, type Pop3Command } from './proto.ts';
 
 /** The connection as the session sees it; the listener implements it over a socket. */
@@ -29,7 +30,7 @@ export interface Maildrop {
 
 /** What the session needs from the directory and the mail core. */
 export interface Pop3Backend {
-  authenticate(login: string, password: string): Promise<Principal | null>;
+  authenticate(login: string, password: string, context?: LoginContext): Promise<Principal | null>;
   /** Throws MailError('not_found') for an account without an INBOX (the admin login). */
   openMaildrop(accountId: number): Promise<Maildrop>;
   /** The stored bytes, or null when the entry left the INBOX after the snapshot (IMAP or another POP3 session expunged it). */
@@ -184,7 +185,7 @@ export class Pop3Session {
   }
 
   private async login(login: string, password: string): Promise<void> {
-    const principal = await this.backend.authenticate(login, password);
+    const principal = await this.backend.authenticate(login, password, { protocol: 'pop3', remoteAddress: this.transport.remoteAddress });
     if (!principal) return this.loginFailed();
     let drop: Maildrop;
     try {

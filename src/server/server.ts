@@ -8,7 +8,7 @@ import { OutboundWorker } from '../delivery/outbound-worker.ts';
 import { MessageRouter } from '../delivery/router.ts';
 import { SubmissionService } from '../delivery/submission.ts';
 import { ensureAdminAccount } from '../directory/admin-account.ts';
-import { authenticate } from '../directory/authenticate.ts';
+import { authenticate, type LoginContext } from '../directory/authenticate.ts';
 import { ensureDefaultTenant } from '../directory/tenants.ts';
 import { ChangeBus } from '../events/change-bus.ts';
 import { MailStore } from '../mail/mail-store.ts';
@@ -62,20 +62,20 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
     const base = { hostname: config.hostname, tls, maxMessageSize: config.smtp.maxMessageSize, log };
     const { ports } = config;
     if (ports.smtp) servers.push({ name: 'smtp', server: createMxListener({ ...base, maxRecipients: config.smtp.maxRecipients }, inbound) });
-    const submissionDeps = { authenticate: (login: string, password: string) => authenticate(store.db, login, password), submission, router };
+    const submissionDeps = { authenticate: (login: string, password: string, context?: LoginContext) => authenticate(store.db, login, password, context), submission, router };
     const submissionOptions = { ...base, allowInsecureAuth: config.smtp.allowInsecureAuth, maxRecipients: config.smtp.maxRecipients };
     if (ports.submission) servers.push({ name: 'submission', server: createSubmissionListener({ ...submissionOptions, implicitTls: false }, submissionDeps) });
     if (ports.submissions) servers.push({ name: 'submissions', server: createSubmissionListener({ ...submissionOptions, implicitTls: true }, submissionDeps) });
     if (ports.lmtp) servers.push({ name: 'lmtp', server: createLmtpListener(base, inbound) });
     // POP3 and IMAP take cleartext passwords under the same rule as submission, so they share its switch.
     const accessOptions = { tls, allowInsecureAuth: config.smtp.allowInsecureAuth, log };
-    const pop3Backend = mailStoreBackend(mail, (login, password) => authenticate(store.db, login, password));
+    const pop3Backend = mailStoreBackend(mail, (login, password, context) => authenticate(store.db, login, password, context));
     if (ports.pop3) access.push({ name: 'pop3', port: ports.pop3, listener: new Pop3Listener({ ...accessOptions, implicitTls: false }, pop3Backend) });
     if (ports.pop3s) access.push({ name: 'pop3s', port: ports.pop3s, listener: new Pop3Listener({ ...accessOptions, implicitTls: true }, pop3Backend) });
     const imapServices = {
       mail,
       changes,
-      authenticate: (login: string, password: string) => authenticate(store.db, login, password),
+      authenticate: (login: string, password: string, context?: LoginContext) => authenticate(store.db, login, password, context),
       throttle: new LoginThrottle(),
       allowInsecureAuth: config.smtp.allowInsecureAuth,
       appendLimit: config.smtp.maxMessageSize,

@@ -30,7 +30,7 @@ export function createMxListener(base: ListenerBase & { maxRecipients: number },
       const list = recipients.get(session.id) ?? [];
       if (list.length >= base.maxRecipients) return callback(new SmtpReply(452, '4.5.3', 'too many recipients'));
       const declared = session.envelope.mailFrom && session.envelope.mailFrom.args ? Number(session.envelope.mailFrom.args.SIZE) || undefined : undefined;
-      inbound.checkRecipient(address.address, { declaredSize: declared }).then(
+      inbound.checkRecipient(address.address, { declaredSize: declared, mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '' }).then(
         (recipient) => {
           if (!list.some((r) => r.principalId === recipient.principalId)) list.push(recipient);
           recipients.set(session.id, list);

@@ -3,6 +3,7 @@ import type { SMTPServer } from 'smtp-server';
 import type { SubmissionService } from '../delivery/submission.ts';
 import type { QueuedRecipient } from '../delivery/outbound-queue.ts';
 import type { Principal } from '../store/schema.ts';
+import type { LoginContext } from '../directory/audit.ts';
 import type { MessageRouter } from '../delivery/router.ts';
 import { createSmtpServer, isLoopback, messageTooBig, needsSmtpUtf8, toSmtpError, unknownParameter, type ListenerBase } from './listener.ts';
 import { readMessage } from './read-message.ts';
@@ -19,7 +20,7 @@ export interface SubmissionListenerOptions extends ListenerBase {
  * Ports 587 and 465: our users sending mail. Every transaction needs AUTH, which is only taken
  * over TLS or from loopback unless the admin allows otherwise.
  */
-export function createSubmissionListener(options: SubmissionListenerOptions, deps: { authenticate: (login: string, password: string) => Promise<Principal | null>; submission: SubmissionService; router: MessageRouter }): SMTPServer {
+export function createSubmissionListener(options: SubmissionListenerOptions, deps: { authenticate: (login: string, password: string, context?: LoginContext) => Promise<Principal | null>; submission: SubmissionService; router: MessageRouter }): SMTPServer {
   const users = new Map<string, Principal>();
   const recipients = new Map<string, QueuedRecipient[]>();
   return createSmtpServer(options, {
@@ -36,7 +37,7 @@ export function createSubmissionListener(options: SubmissionListenerOptions, dep
       if (!session.secure && !options.allowInsecureAuth && !isLoopback(session.remoteAddress)) {
         return callback(new SmtpReply(538, '5.7.11', 'encryption required: use STARTTLS first'));
       }
-      deps.authenticate(auth.username ?? '', auth.password ?? '').then(
+      deps.authenticate(auth.username ?? '', auth.password ?? '', { protocol: 'submission', remoteAddress: session.remoteAddress }).then(
         (principal) => {
           if (!principal) return callback(new SmtpReply(535, '5.7.8', 'authentication failed'));
           users.set(session.id, principal);

@@ -5,6 +5,8 @@ import * as m001 from './migrations/001-initial.ts';
 import * as m002 from './migrations/002-imap.ts';
 import * as m003 from './migrations/003-substring-search.ts';
 import * as m004 from './migrations/004-subscriptions-recent.ts';
+import * as m005 from './migrations/005-groups.ts';
+import * as m006 from './migrations/006-audit.ts';
 
 interface Migration {
   version: number;
@@ -18,6 +20,8 @@ const MIGRATIONS: Migration[] = [
   { version: 2, name: 'imap', up: m002.up },
   { version: 3, name: 'substring-search', up: m003.up },
   { version: 4, name: 'subscriptions-recent', up: m004.up },
+  { version: 5, name: 'groups', up: m005.up },
+  { version: 6, name: 'audit', up: m006.up },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -12,6 +12,9 @@ export interface Database {
   org_units: OrgUnitsTable;
   principals: PrincipalsTable;
   addresses: AddressesTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  group_senders: GroupSendersTable;
   blobs: BlobsTable;
   mailboxes: MailboxesTable;
   subscriptions: SubscriptionsTable;
@@ -22,6 +25,7 @@ export interface Database {
   thread_refs: ThreadRefsTable;
   queue_messages: QueueMessagesTable;
   queue_recipients: QueueRecipientsTable;
+  audit_log: AuditLogTable;
 }
 
 export interface SettingsTable {
@@ -98,6 +102,27 @@ export interface AddressesTable {
   domain_id: number;
   principal_id: number;
   is_primary: number;
+}
+
+export type GroupSendPolicy = 'anyone' | 'members' | 'organisation' | 'listed';
+
+/** One row per principal of kind 'group'. */
+export interface GroupsTable {
+  principal_id: number;
+  /** Who may send to the group: see directory/groups.ts. */
+  send_policy: GroupSendPolicy;
+}
+
+/** A member is a user or another group (nesting); cycles are refused when a member is added. */
+export interface GroupMembersTable {
+  group_id: number;
+  member_id: number;
+}
+
+/** Senders allowed under the 'listed' policy, lower-cased full addresses. */
+export interface GroupSendersTable {
+  group_id: number;
+  address: string;
 }
 
 export interface BlobsTable {
@@ -225,6 +250,23 @@ export interface QueueRecipientsTable {
   /** Claimed by a worker until this time, so that several nodes never send the same recipient twice. */
   locked_until: number;
   locked_by: string | null;
+}
+
+/** One admin action or login: who (actor), what (action, target, details), when (at), from where. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  /** Null when no organisation is known, e.g. a failed login with an unknown name. */
+  tenant_id: number | null;
+  at: number;
+  /** A login name, or `cli:<os user>` for the admin CLI. */
+  actor: string;
+  /** Dotted, noun first: `login.success`, `login.failure`, `user.add`, `domain.remove`, ... */
+  action: string;
+  target: string | null;
+  remote_address: string | null;
+  protocol: string | null;
+  /** A JSON object; never a password. */
+  details: string;
 }
 
 export type Tenant = Selectable<TenantsTable>;

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { createResolver } from '../../delivery/dns-resolver.ts';
 import { checkDnsRecords, formatDnsCheck } from '../../directory/dns-check.ts';
 import { dnsRecordsFor, formatZoneLine } from '../../directory/dns-records.ts';
+import { recordCliAction } from '../../directory/audit.ts';
 import { addDomain, listDomains, removeDomain } from '../../directory/domains.ts';
 import { printJson, printTable, withCommonOptions, withStore, type CommonOptions } from '../context.ts';
 
@@ -13,6 +14,7 @@ export function domainCommand(): Command {
     .action((name: string, options: CommonOptions & { tenant?: string }) =>
       withStore(options, async (store, config) => {
         const added = await addDomain(store.db, name, { tenant: options.tenant });
+        await recordCliAction(store.db, 'domain.add', added.name, options.tenant ? { tenant: options.tenant } : {}, added.tenant_id);
         process.stdout.write(`added domain ${added.name}; publish its DNS records (petrel dns ${added.name}):\n`);
         for (const record of await dnsRecordsFor(store.db, added.name, config)) process.stdout.write(`${formatZoneLine(record)}\n`);
       }),
@@ -31,6 +33,7 @@ export function domainCommand(): Command {
     .action((name: string, options: CommonOptions & { force?: boolean }) =>
       withStore(options, async (store) => {
         await removeDomain(store.db, name, { force: options.force });
+        await recordCliAction(store.db, 'domain.remove', name, { force: Boolean(options.force) });
         process.stdout.write(`removed domain ${name}\n`);
       }),
     );

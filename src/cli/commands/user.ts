@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 
 import { parseSize } from '../../config/config.ts';
 import { addAlias, listAliases, removeAlias } from '../../directory/aliases.ts';
+import { recordCliAction } from '../../directory/audit.ts';
 import { setCatchAll } from '../../directory/domains.ts';
 import { DirectoryError } from '../../directory/errors.ts';
 import { addUser, findUser, listUsers, removeUser, setPassword, setQuota } from '../../directory/users.ts';
@@ -31,6 +32,7 @@ export function userCommand(): Command {
         const quotaBytes = options.quota ? parseSize(options.quota) : 0;
         const password = await readPassword(options.password);
         const added = await addUser(store.db, { address, password, displayName: options.name, quotaBytes });
+        await recordCliAction(store.db, 'user.add', added.login ?? address, { displayName: options.name ?? null, quotaBytes }, added.tenant_id);
         process.stdout.write(`added user ${added.login}\n`);
       }),
     );
@@ -52,18 +54,21 @@ export function userCommand(): Command {
     .action((address: string, options: CommonOptions & { password?: string }) =>
       withStore(options, async (store) => {
         await setPassword(store.db, address, await readPassword(options.password));
+        await recordCliAction(store.db, 'user.passwd', address);
         process.stdout.write(`password changed for ${address}\n`);
       }),
     );
   withCommonOptions(user.command('quota <address> <size>').description('set a user\'s quota (0 = unlimited)')).action((address: string, size: string, options: CommonOptions) =>
     withStore(options, async (store) => {
       await setQuota(store.db, address, parseSize(size));
+      await recordCliAction(store.db, 'user.quota', address, { quotaBytes: parseSize(size) });
       process.stdout.write(`quota of ${address} set to ${size}\n`);
     }),
   );
   withCommonOptions(user.command('remove <address>').description('remove a user and all their mail')).action((address: string, options: CommonOptions) =>
     withStore(options, async (store) => {
       await removeUser(store.db, address);
+      await recordCliAction(store.db, 'user.remove', address);
       process.stdout.write(`removed user ${address}\n`);
     }),
   );
@@ -78,10 +83,12 @@ export function aliasCommand(): Command {
         if (aliasAddress.startsWith('@')) {
           const user = await findUser(store.db, target);
           await setCatchAll(store.db, aliasAddress.slice(1), user.id);
+          await recordCliAction(store.db, 'domain.catchall', aliasAddress.slice(1), { target: user.login });
           process.stdout.write(`mail to unknown addresses at ${aliasAddress.slice(1)} now goes to ${user.login}\n`);
           return;
         }
         await addAlias(store.db, aliasAddress, target);
+        await recordCliAction(store.db, 'alias.add', aliasAddress, { target });
         process.stdout.write(`added alias ${aliasAddress} -> ${target}\n`);
       }),
   );
@@ -97,8 +104,13 @@ export function aliasCommand(): Command {
     );
   withCommonOptions(alias.command('remove <alias>').description('remove an alias; "@domain" removes the catch-all')).action((aliasAddress: string, options: CommonOptions) =>
     withStore(options, async (store) => {
-      if (aliasAddress.startsWith('@')) await setCatchAll(store.db, aliasAddress.slice(1), null);
-      else await removeAlias(store.db, aliasAddress);
+      if (aliasAddress.startsWith('@')) {
+        await setCatchAll(store.db, aliasAddress.slice(1), null);
+        await recordCliAction(store.db, 'domain.catchall', aliasAddress.slice(1), { target: null });
+      } else {
+        await removeAlias(store.db, aliasAddress);
+        await recordCliAction(store.db, 'alias.remove', aliasAddress);
+      }
       process.stdout.write(`removed alias ${aliasAddress}\n`);
     }),
   );

@@ -13,7 +13,7 @@ export const login: Handler<CommandOf<'LOGIN'>> = async (session, command) => {
  */
 export async function checkCredentials(session: ImapSession, user: string, password: string): Promise<Completion> {
   const { services, connection } = session;
-  const principal = await services.authenticate(user, password);
+  const principal = await services.authenticate(user, password, { protocol: 'imap', remoteAddress: connection.remoteAddress });
   if (principal && principal.kind === 'user') {
     services.throttle.succeed(connection.remoteAddress);
     session.loggedIn(principal);
