@@ -33,20 +33,22 @@ export class MessageRouter {
   ) {}
 
   /** Splits recipients into ours and others'; an unknown address in one of our domains is refused. */
-  async split(recipients: QueuedRecipient[]): Promise<{ local: LocalRecipient[]; remote: QueuedRecipient[] }> {
+  /** `sender` is checked against the send policy of any group among the recipients. */
+  async split(recipients: QueuedRecipient[], sender = ''): Promise<{ local: LocalRecipient[]; remote: QueuedRecipient[] }> {
     const local: LocalRecipient[] = [];
     const remote: QueuedRecipient[] = [];
     for (const recipient of recipients) {
-      const resolution = await resolveRecipient(this.db, recipient.address);
+      const resolution = await resolveRecipient(this.db, recipient.address, sender);
       if (resolution === null) remote.push(recipient);
       else if (resolution === false) throw new DeliveryRefused(550, '5.1.1', `<${recipient.address}>: no such user here`);
+      else if (resolution.refusal) throw new DeliveryRefused(550, '5.7.1', resolution.refusal);
       else if (!local.some((l) => l.principalId === resolution.principalId)) local.push(resolution);
     }
     return { local, remote };
   }
 
   async route(message: OutgoingMessage): Promise<{ local: number; remote: number }> {
-    const { local, remote } = await this.split(message.recipients);
+    const { local, remote } = await this.split(message.recipients, message.sender);
     const queueRemote =
       remote.length === 0
         ? undefined

@@ -28,7 +28,7 @@ export function createLmtpListener(base: ListenerBase, inbound: InboundDelivery)
     onRcptTo(address, session, callback) {
       const refusal = unknownParameter(address.args, 'RCPT') ?? needsSmtpUtf8(address.address, session.envelope.mailFrom);
       if (refusal) return callback(refusal);
-      inbound.checkRecipient(address.address, {}).then(
+      inbound.checkRecipient(address.address, { mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '' }).then(
         (recipient) => {
           recipients.set(session.id, [...(recipients.get(session.id) ?? []), recipient]);
           callback();

@@ -63,7 +63,8 @@ export function createSubmissionListener(options: SubmissionListenerOptions, dep
       const list = recipients.get(session.id) ?? [];
       if (list.length >= options.maxRecipients) return callback(new SmtpReply(452, '4.5.3', 'too many recipients'));
       // Unknown addresses in our own domains are refused now rather than bounced later.
-      deps.router.split([{ address: address.address }]).then(
+      const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+      deps.router.split([{ address: address.address }], sender).then(
         () => {
           list.push({ address: address.address, notify: address.dsn?.notify?.join(',') ?? null, orcpt: address.dsn?.orcpt ?? null });
           recipients.set(session.id, list);

@@ -76,4 +76,21 @@ describe('groups on the MX', () => {
     assert.equal(copies('dave', 'board member'), 1);
     assert.equal(copies('alice', 'board member'), 1);
   });
+  test('submission applies the send policy too: a local non-member is refused, a member gets through', () => {
+    const login = (user: string): [string, string] => [`${user}@${DOMAIN}`, 'secret-pass'];
+    const refused = smtplibSend(
+      { port: server.ports.submission, starttls: true, login: login('bob'), from: `bob@${DOMAIN}`, to: [`board@${DOMAIN}`] },
+      message('board via submission outsider', `bob@${DOMAIN}`),
+    );
+    assert.equal(refused.status, 'rcpt', refused.raw);
+    assert.equal(refused.code, 550);
+    assert.match(refused.message!, /^5\.7\.1 <board@groups-mx\.test>: you are not allowed to send to this group/);
+    const accepted = smtplibSend(
+      { port: server.ports.submission, starttls: true, login: login('dave'), from: `dave@${DOMAIN}`, to: [`board@${DOMAIN}`] },
+      message('board via submission member', `dave@${DOMAIN}`),
+    );
+    assert.equal(accepted.status, 'ok', accepted.raw);
+    assert.equal(copies('alice', 'board via submission member'), 1);
+    assert.equal(copies('alice', 'board via submission outsider'), 0);
+  });
 });
