@@ -133,4 +133,18 @@ describe('petrel audit', () => {
     const wrong = petrel(['audit', 'export', '--format', 'xml', ...server.args]);
     assert.notEqual(wrong.status, 0);
   });
+  test('group changes are recorded with what changed', () => {
+    petrelOk(['group', 'add', `team@${DOMAIN}`, '--member', `alice@${DOMAIN}`, ...server.args]);
+    petrelOk(['group', 'policy', `team@${DOMAIN}`, 'members', ...server.args]);
+    petrelOk(['group', 'remove', `team@${DOMAIN}`, ...server.args]);
+    const groupRecords = list('--limit', '10').filter((r) => r.action.startsWith('group.'));
+    assert.deepEqual(
+      groupRecords.map((r) => [r.action, r.target]),
+      [
+        ['group.remove', `team@${DOMAIN}`],
+        ['group.policy', `team@${DOMAIN}`],
+        ['group.add', `team@${DOMAIN}`],
+      ],
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 
+import { recordCliAction } from '../../directory/audit.ts';
 import { addGroup, addMember, listGroups, listMembers, parseSendPolicy, removeGroup, removeMember, setSendPolicy } from '../../directory/groups.ts';
 import { printJson, printTable, withCommonOptions, withStore, type CommonOptions } from '../context.ts';
 
@@ -19,6 +20,7 @@ export function groupCommand(): Command {
       withStore(options, async (store) => {
         const sendPolicy = parseSendPolicy(options.sendPolicy);
         await addGroup(store.db, { address, displayName: options.name, members: options.member, sendPolicy, allowedSenders: options.allow });
+        await recordCliAction(store.db, 'group.add', address, { members: options.member, sendPolicy, allowedSenders: options.allow });
         process.stdout.write(`added group ${address} (${options.member.length} members, send policy ${sendPolicy})\n`);
       }),
     );
@@ -35,12 +37,14 @@ export function groupCommand(): Command {
   withCommonOptions(group.command('member-add <address> <member>').description('add a user or group to a group')).action((address: string, member: string, options: CommonOptions) =>
     withStore(options, async (store) => {
       await addMember(store.db, address, member);
+      await recordCliAction(store.db, 'group.member-add', address, { member });
       process.stdout.write(`added ${member} to ${address}\n`);
     }),
   );
   withCommonOptions(group.command('member-remove <address> <member>').description('remove a member from a group')).action((address: string, member: string, options: CommonOptions) =>
     withStore(options, async (store) => {
       await removeMember(store.db, address, member);
+      await recordCliAction(store.db, 'group.member-remove', address, { member });
       process.stdout.write(`removed ${member} from ${address}\n`);
     }),
   );
@@ -50,6 +54,7 @@ export function groupCommand(): Command {
       withStore(options, async (store) => {
         const sendPolicy = parseSendPolicy(policy);
         await setSendPolicy(store.db, address, sendPolicy, options.allow.length > 0 ? options.allow : undefined);
+        await recordCliAction(store.db, 'group.policy', address, { sendPolicy, allowedSenders: options.allow });
         process.stdout.write(`send policy of ${address} set to ${sendPolicy}\n`);
       }),
     );
@@ -68,6 +73,7 @@ export function groupCommand(): Command {
   withCommonOptions(group.command('remove <address>').description('remove a group (its members stay)')).action((address: string, options: CommonOptions) =>
     withStore(options, async (store) => {
       await removeGroup(store.db, address);
+      await recordCliAction(store.db, 'group.remove', address);
       process.stdout.write(`removed group ${address}\n`);
     }),
   );
