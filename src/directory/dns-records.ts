@@ -25,6 +25,13 @@ export async function dnsRecordsFor(db: Kysely<Database>, domainName: string, co
     { name: d, type: 'MX', value: `10 ${host}`, purpose: 'where other servers deliver mail for the domain' },
     { name: d, type: 'TXT', value: 'v=spf1 mx -all', purpose: 'SPF: only the MX hosts send mail for the domain' },
   ];
+  if (domain.alias_of_domain_id !== null) {
+    // An alias domain only receives (its mail lands at the target's addresses, and replies go
+    // out from those): MX so mail reaches us, SPF and DMARC so nobody may send as it. No DKIM key
+    // and no client discovery, which belong to the target.
+    records.push({ name: `_dmarc.${d}`, type: 'TXT', value: `v=DMARC1; p=quarantine; rua=mailto:postmaster@${domain.name}`, purpose: 'DMARC: what receivers do with mail failing SPF and DKIM' });
+    return records;
+  }
   const key = await activeDkimKey(db, domain.id);
   if (key) records.push({ name: `${key.selector}._domainkey.${d}`, type: 'TXT', value: dkimTxtRecord(key), purpose: 'DKIM public key for signatures on outgoing mail' });
   records.push(

@@ -44,6 +44,8 @@ export interface DomainSummary {
   tenant: string;
   addresses: number;
   catchAll: string | null;
+  /** For an alias domain: the domain whose addresses it mirrors. */
+  aliasOf: string | null;
   createdAt: number;
 }
 
@@ -52,7 +54,9 @@ export async function listDomains(db: Kysely<Database>): Promise<DomainSummary[]
     .selectFrom('domains as d')
     .innerJoin('tenants as t', 't.id', 'd.tenant_id')
     .leftJoin('principals as c', 'c.id', 'd.catch_all_principal_id')
+    .leftJoin('domains as target', 'target.id', 'd.alias_of_domain_id')
     .select((eb) => [
+      'target.name as alias_of',
       'd.name',
       't.name as tenant',
       'd.created_at',
@@ -61,12 +65,16 @@ export async function listDomains(db: Kysely<Database>): Promise<DomainSummary[]
     ])
     .orderBy('d.name')
     .execute();
-  return rows.map((r) => ({ name: r.name, tenant: r.tenant, addresses: Number(r.addresses ?? 0), catchAll: r.catch_all ?? null, createdAt: r.created_at }));
+  return rows.map((r) => ({ name: r.name, tenant: r.tenant, addresses: Number(r.addresses ?? 0), catchAll: r.catch_all ?? null, aliasOf: r.alias_of ?? null, createdAt: r.created_at }));
 }
 
 /** Refuses to remove a domain that still has addresses unless forced, so no mailbox is orphaned by accident. */
 export async function removeDomain(db: Kysely<Database>, name: string, options: { force?: boolean } = {}): Promise<void> {
   const domain = await findDomain(db, name);
+  const aliases = await db.selectFrom('domains').select('name').where('alias_of_domain_id', '=', domain.id).orderBy('name').execute();
+  if (aliases.length > 0) {
+    throw new DirectoryError('conflict', `domain ${domain.name} is the target of alias domain(s) ${aliases.map((a) => a.name).join(', ')}; remove them first (petrel domain alias-remove)`, 'domain');
+  }
   const { n } = await db.selectFrom('addresses').select((eb) => eb.fn.countAll<number>().as('n')).where('domain_id', '=', domain.id).executeTakeFirstOrThrow();
   if (Number(n) > 0 && !options.force) {
     throw new DirectoryError('conflict', `domain ${domain.name} still has ${n} address(es); remove them first or use --force`, 'domain');
@@ -77,4 +85,43 @@ export async function removeDomain(db: Kysely<Database>, name: string, options: 
 export async function setCatchAll(db: Kysely<Database>, domainName: string, principalId: number | null): Promise<void> {
   const domain = await findDomain(db, domainName);
   await db.updateTable('domains').set({ catch_all_principal_id: principalId }).where('id', '=', domain.id).execute();
+}
+
+/**
+ * Makes ALIAS a domain whose every address is the same-named address of TARGET (mail to
+ * alice@ALIAS reaches alice@TARGET, with TARGET's +detail and catch-all rules). The alias joins
+ * TARGET's organisation; an alias of an alias is refused so resolution is always one hop.
+ */
+export async function addDomainAlias(db: Kysely<Database>, aliasName: string, targetName: string): Promise<Domain> {
+  const alias = normalizeDomain(aliasName);
+  const target = await findDomain(db, targetName);
+  if (target.name === alias) throw new DirectoryError('invalid', `a domain cannot be an alias of itself`, 'domain');
+  if (target.alias_of_domain_id !== null) {
+    throw new DirectoryError('invalid', `${target.name} is itself an alias domain; point ${alias} at its target instead`, 'target');
+  }
+  return db.transaction().execute(async (trx) => {
+    if (await trx.selectFrom('domains').select('id').where('name', '=', alias).executeTakeFirst()) {
+      throw new DirectoryError('conflict', `domain ${alias} already exists`, 'domain');
+    }
+    const tenant = await trx.selectFrom('tenants').select(['name', 'max_domains']).where('id', '=', target.tenant_id).executeTakeFirstOrThrow();
+    if (tenant.max_domains > 0) {
+      const { n } = await trx.selectFrom('domains').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', target.tenant_id).executeTakeFirstOrThrow();
+      if (Number(n) >= tenant.max_domains) throw new DirectoryError('limit', `tenant ${tenant.name} may have at most ${tenant.max_domains} domains`, 'domain');
+    }
+    return trx
+      .insertInto('domains')
+      .values({ tenant_id: target.tenant_id, name: alias, catch_all_principal_id: null, alias_of_domain_id: target.id, created_at: Date.now() })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/** Removes an alias domain (only an alias: a real domain goes through removeDomain). */
+export async function removeDomainAlias(db: Kysely<Database>, aliasName: string): Promise<Domain> {
+  const alias = await findDomain(db, aliasName);
+  if (alias.alias_of_domain_id === null) {
+    throw new DirectoryError('invalid', `${alias.name} is not an alias domain; use petrel domain remove`, 'domain');
+  }
+  await db.deleteFrom('domains').where('id', '=', alias.id).execute();
+  return alias;
 }

@@ -77,9 +77,18 @@ export async function resolveRecipient(db: Kysely<Database>, rawAddress: string,
   const at = address.lastIndexOf('@');
   if (at <= 0) return null;
   const local = address.slice(0, at);
-  const domainName = address.slice(at + 1);
-  const domain = await db.selectFrom('domains').select(['id', 'tenant_id', 'catch_all_principal_id']).where('name', '=', domainName).executeTakeFirst();
+  let domainName = address.slice(at + 1);
+  let domain = await db.selectFrom('domains').select(['id', 'tenant_id', 'catch_all_principal_id', 'alias_of_domain_id']).where('name', '=', domainName).executeTakeFirst();
   if (!domain) return null;
+  if (domain.alias_of_domain_id !== null) {
+    // An alias domain: alice@alias is alice@target, and the target's +detail and catch-all rules
+    // apply. Targets are never aliases themselves (addDomainAlias), so this is one hop.
+    const target = await db.selectFrom('domains').select(['id', 'name', 'tenant_id', 'catch_all_principal_id', 'alias_of_domain_id']).where('id', '=', domain.alias_of_domain_id).executeTakeFirst();
+    if (!target) return false;
+    domain = target;
+    domainName = target.name;
+    address = `${local}@${domainName}`;
+  }
 
   const candidates = [address];
   const plus = local.indexOf(SUBADDRESS_SEPARATOR);

@@ -7,6 +7,8 @@ import * as m003 from './migrations/003-substring-search.ts';
 import * as m004 from './migrations/004-subscriptions-recent.ts';
 import * as m005 from './migrations/005-groups.ts';
 import * as m006 from './migrations/006-audit.ts';
+import * as m007 from './migrations/007-domain-aliases.ts';
+import * as m008 from './migrations/008-account-lockout.ts';
 
 interface Migration {
   version: number;
@@ -22,6 +24,8 @@ const MIGRATIONS: Migration[] = [
   { version: 4, name: 'subscriptions-recent', up: m004.up },
   { version: 5, name: 'groups', up: m005.up },
   { version: 6, name: 'audit', up: m006.up },
+  { version: 7, name: 'domain-aliases', up: m007.up },
+  { version: 8, name: 'account-lockout', up: m008.up },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 /**
  * The database schema as Kysely table types: the one description of every table both dialects
@@ -26,6 +26,7 @@ export interface Database {
   queue_messages: QueueMessagesTable;
   queue_recipients: QueueRecipientsTable;
   audit_log: AuditLogTable;
+  account_lockouts: AccountLockoutsTable;
 }
 
 export interface SettingsTable {
@@ -50,6 +51,8 @@ export interface DomainsTable {
   /** Principal that receives mail for unknown local parts of this domain. */
   catch_all_principal_id: number | null;
   created_at: number;
+  /** Set on an alias domain: the domain (never itself an alias) whose every address is also at this one. */
+  alias_of_domain_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface DkimKeysTable {
@@ -267,6 +270,18 @@ export interface AuditLogTable {
   protocol: string | null;
   /** A JSON object; never a password. */
   details: string;
+}
+
+/** Consecutive failed logins of one account and its lockout state (see directory/account-lockout.ts). */
+export interface AccountLockoutsTable {
+  principal_id: number;
+  /** Failures since first_failure_at, reset when a lockout starts. */
+  failures: number;
+  first_failure_at: number;
+  /** Lockouts since the last success; each one doubles the next. */
+  lockouts: number;
+  /** Milliseconds since the epoch; 0 when not locked. */
+  locked_until: number;
 }
 
 export type Tenant = Selectable<TenantsTable>;

@@ -4,7 +4,7 @@ import { createResolver } from '../../delivery/dns-resolver.ts';
 import { checkDnsRecords, formatDnsCheck } from '../../directory/dns-check.ts';
 import { dnsRecordsFor, formatZoneLine } from '../../directory/dns-records.ts';
 import { recordCliAction } from '../../directory/audit.ts';
-import { addDomain, listDomains, removeDomain } from '../../directory/domains.ts';
+import { addDomain, addDomainAlias, listDomains, removeDomain, removeDomainAlias } from '../../directory/domains.ts';
 import { printJson, printTable, withCommonOptions, withStore, type CommonOptions } from '../context.ts';
 
 export function domainCommand(): Command {
@@ -25,7 +25,7 @@ export function domainCommand(): Command {
       withStore(options, async (store) => {
         const domains = await listDomains(store.db);
         if (options.json) return printJson(domains);
-        printTable(['DOMAIN', 'TENANT', 'ADDRESSES', 'CATCH-ALL'], domains.map((d) => [d.name, d.tenant, d.addresses, d.catchAll ?? '-']));
+        printTable(['DOMAIN', 'TENANT', 'ADDRESSES', 'CATCH-ALL', 'ALIAS-OF'], domains.map((d) => [d.name, d.tenant, d.addresses, d.catchAll ?? '-', d.aliasOf ?? '-']));
       }),
     );
   withCommonOptions(domain.command('remove <domain>').description('remove a domain'))
@@ -35,6 +35,23 @@ export function domainCommand(): Command {
         await removeDomain(store.db, name, { force: options.force });
         await recordCliAction(store.db, 'domain.remove', name, { force: Boolean(options.force) });
         process.stdout.write(`removed domain ${name}\n`);
+      }),
+    );
+  withCommonOptions(domain.command('alias-add <alias> <target>').description('receive mail for every address of TARGET also at ALIAS'))
+    .action((alias: string, target: string, options: CommonOptions) =>
+      withStore(options, async (store, config) => {
+        const added = await addDomainAlias(store.db, alias, target);
+        await recordCliAction(store.db, 'domain.alias-add', added.name, { target }, added.tenant_id);
+        process.stdout.write(`added alias domain ${added.name} of ${target}; publish its DNS records (petrel dns ${added.name}):\n`);
+        for (const record of await dnsRecordsFor(store.db, added.name, config)) process.stdout.write(`${formatZoneLine(record)}\n`);
+      }),
+    );
+  withCommonOptions(domain.command('alias-remove <alias>').description('stop receiving mail at an alias domain'))
+    .action((alias: string, options: CommonOptions) =>
+      withStore(options, async (store) => {
+        const removed = await removeDomainAlias(store.db, alias);
+        await recordCliAction(store.db, 'domain.alias-remove', removed.name, {}, removed.tenant_id);
+        process.stdout.write(`removed alias domain ${removed.name}\n`);
       }),
     );
   withCommonOptions(domain.command('check <domain>').description('query DNS and say which of the records `petrel dns` lists are missing or wrong'))

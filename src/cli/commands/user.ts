@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 
 import { parseSize } from '../../config/config.ts';
 import { addAlias, listAliases, removeAlias } from '../../directory/aliases.ts';
+import { unlockAccount } from '../../directory/account-lockout.ts';
 import { recordCliAction } from '../../directory/audit.ts';
 import { setCatchAll } from '../../directory/domains.ts';
 import { DirectoryError } from '../../directory/errors.ts';
@@ -70,6 +71,14 @@ export function userCommand(): Command {
       await removeUser(store.db, address);
       await recordCliAction(store.db, 'user.remove', address);
       process.stdout.write(`removed user ${address}\n`);
+    }),
+  );
+  withCommonOptions(user.command('unlock <address>').description('clear a user\'s failed-login lockout and count')).action((address: string, options: CommonOptions) =>
+    withStore(options, async (store) => {
+      const found = await findUser(store.db, address);
+      const wasLocked = await unlockAccount(store.db, found.id);
+      await recordCliAction(store.db, 'user.unlock', found.login ?? address, { cleared: wasLocked }, found.tenant_id);
+      process.stdout.write(wasLocked ? `unlocked ${address}\n` : `${address} was not locked\n`);
     }),
   );
   return user;
