@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 import type { Database } from '../store/schema.ts';
-import { findDomain } from './domains.ts';
+import { findAddressDomain, findDomain } from './domains.ts';
 import { DirectoryError } from './errors.ts';
 import { normalizeAddress } from './names.ts';
 import { findUser } from './users.ts';
@@ -9,7 +9,7 @@ import { findUser } from './users.ts';
 /** Another address for an existing principal; mail to it lands in that principal's mailbox. */
 export async function addAlias(db: Kysely<Database>, alias: string, target: string): Promise<void> {
   const { address, domain: domainName } = normalizeAddress(alias);
-  const domain = await findDomain(db, domainName);
+  const domain = await findAddressDomain(db, domainName);
   const principal = await findUser(db, target);
   if (principal.tenant_id !== domain.tenant_id) {
     throw new DirectoryError('invalid', `${address} and ${target} belong to different organisations`, 'target');

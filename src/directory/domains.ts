@@ -39,6 +39,19 @@ export async function findDomain(db: Kysely<Database>, name: string): Promise<Do
   return domain;
 }
 
+/**
+ * A domain addresses can be created in: an alias domain has none of its own (every address of
+ * its target answers there), so one created at it could never receive mail.
+ */
+export async function findAddressDomain(db: Kysely<Database>, name: string): Promise<Domain> {
+  const domain = await findDomain(db, name);
+  if (domain.alias_of_domain_id !== null) {
+    const target = await db.selectFrom('domains').select('name').where('id', '=', domain.alias_of_domain_id).executeTakeFirst();
+    throw new DirectoryError('invalid', `${domain.name} is an alias of ${target?.name ?? 'another domain'}; add the address at ${target?.name ?? 'that domain'} instead`, 'domain');
+  }
+  return domain;
+}
+
 export interface DomainSummary {
   name: string;
   tenant: string;
@@ -83,7 +96,7 @@ export async function removeDomain(db: Kysely<Database>, name: string, options: 
 }
 
 export async function setCatchAll(db: Kysely<Database>, domainName: string, principalId: number | null): Promise<void> {
-  const domain = await findDomain(db, domainName);
+  const domain = await findAddressDomain(db, domainName);
   await db.updateTable('domains').set({ catch_all_principal_id: principalId }).where('id', '=', domain.id).execute();
 }
 

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 import type { Database, GroupSendPolicy, Principal } from '../store/schema.ts';
-import { findDomain } from './domains.ts';
+import { findAddressDomain } from './domains.ts';
 import { DirectoryError } from './errors.ts';
 import { normalizeAddress } from './names.ts';
 
@@ -119,7 +119,7 @@ export async function removeMember(db: Kysely<Database>, groupAddress: string, m
 
 export async function addGroup(db: Kysely<Database>, group: NewGroup): Promise<Principal> {
   const { address, domain: domainName } = normalizeAddress(group.address);
-  const domain = await findDomain(db, domainName);
+  const domain = await findAddressDomain(db, domainName);
   const allowed = (group.allowedSenders ?? []).map((a) => normalizeAddress(a).address);
   const created = await db.transaction().execute(async (trx) => {
     if (await trx.selectFrom('addresses').select('address').where('address', '=', address).executeTakeFirst()) {

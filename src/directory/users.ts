@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { releaseAccountBlobs } from '../mail/account-data.ts';
 import { createDefaultMailboxes } from '../mail/mailboxes.ts';
 import type { Database, Principal } from '../store/schema.ts';
-import { findDomain } from './domains.ts';
+import { findAddressDomain, findDomain } from './domains.ts';
 import { DirectoryError } from './errors.ts';
 import { normalizeAddress } from './names.ts';
 import { hashPassword } from './passwords.ts';
@@ -27,7 +27,7 @@ export function checkPassword(password: string): void {
 export async function addUser(db: Kysely<Database>, user: NewUser): Promise<Principal> {
   const { address, domain: domainName } = normalizeAddress(user.address);
   checkPassword(user.password);
-  const domain = await findDomain(db, domainName);
+  const domain = await findAddressDomain(db, domainName);
   const passwordHash = await hashPassword(user.password);
   return db.transaction().execute(async (trx) => {
     if (await trx.selectFrom('addresses').select('address').where('address', '=', address).executeTakeFirst()) {

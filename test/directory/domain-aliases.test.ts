@@ -74,6 +74,13 @@ forEachDialect('directory domain aliases', (fixture) => {
     await assert.rejects(addDomainAlias(store.db, 'x.test', 'missing.test'), (e: unknown) => e instanceof DirectoryError && e.code === 'not_found');
   });
 
+  test('no address of its own can be made at an alias domain', async () => {
+    const refusedAtAlias = (e: unknown) => e instanceof DirectoryError && /alias\.test is an alias of example\.test; add the address at example\.test/.test(e.message);
+    await assert.rejects(addUser(store.db, { address: 'newbie@alias.test', password: 'pw-newbie-12345' }), refusedAtAlias);
+    await assert.rejects(addAlias(store.db, 'other@alias.test', 'alice@example.test'), refusedAtAlias);
+    await assert.rejects(setCatchAll(store.db, 'alias.test', null), refusedAtAlias);
+  });
+
   test('DNS: MX, SPF and DMARC for the alias, no DKIM', async () => {
     const records = await dnsRecordsFor(store.db, 'alias.test', config);
     assert.deepEqual(records.map((r) => `${r.type} ${r.name}`), ['MX alias.test.', 'TXT alias.test.', 'TXT _dmarc.alias.test.']);
