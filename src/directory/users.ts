@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { releaseAccountBlobs } from '../mail/account-data.ts';
 import { createDefaultMailboxes } from '../mail/mailboxes.ts';
 import type { Database, Principal } from '../store/schema.ts';
+import { unlockAccount } from './account-lockout.ts';
 import { findAddressDomain, findDomain } from './domains.ts';
 import { DirectoryError } from './errors.ts';
 import { normalizeAddress } from './names.ts';
@@ -116,6 +117,8 @@ export async function setPassword(db: Kysely<Database>, address: string, passwor
   checkPassword(password);
   const user = await findUser(db, address);
   await db.updateTable('principals').set({ password_hash: await hashPassword(password) }).where('id', '=', user.id).execute();
+  // A new password set by an administrator is how a locked-out user gets back in.
+  await unlockAccount(db, user.id);
 }
 
 export async function setQuota(db: Kysely<Database>, address: string, quotaBytes: number): Promise<void> {

@@ -9,7 +9,7 @@ import { lockedUntil, lockoutDuration, recordLoginFailure, unlockAccount } from 
 import { listAudit } from '../../src/directory/audit.ts';
 import { authenticate } from '../../src/directory/authenticate.ts';
 import { addDomain } from '../../src/directory/domains.ts';
-import { addUser } from '../../src/directory/users.ts';
+import { addUser, setPassword } from '../../src/directory/users.ts';
 import type { Store } from '../../src/store/database.ts';
 import { forEachDialect } from '../helpers/dialects.ts';
 
@@ -93,5 +93,12 @@ forEachDialect('account lockout', (fixture) => {
     assert.ok(await login('dave@lock.test', RIGHT));
     assert.equal(await unlockAccount(store.db, id), false);
     assert.equal(await recordLoginFailure(store.db, id, clock), null);
+  });
+  test('a new password set by the administrator lifts a lock', async () => {
+    await addUser(store.db, { address: 'erin@lock.test', password: RIGHT });
+    await fail('erin@lock.test', 5);
+    assert.equal(await login('erin@lock.test', RIGHT), null, 'locked');
+    await setPassword(store.db, 'erin@lock.test', 'a brand new secret');
+    assert.ok(await login('erin@lock.test', 'a brand new secret'));
   });
 });
