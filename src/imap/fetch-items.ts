@@ -3,9 +3,9 @@ import type { BodyPart, Envelope } from '../mail/mime/index.ts';
 import { emailObjectId, threadObjectId } from '../mail/object-ids.ts';
 import { bodyStructureValue, envelopeValue } from './proto/body-structure.ts';
 import { formatDateTime } from './proto/dates.ts';
-import type { ImapValue } from './proto/serializer.ts';
+import { fetchItemName, flagList, type ImapValue } from './proto/serializer.ts';
 import type { FetchAttribute, Partial } from './proto/types.ts';
-import { binaryBytes, sectionBytes, sectionName } from './sections.ts';
+import { binaryBytes, sectionBytes } from './sections.ts';
 
 /** What producing one message's FETCH items needs besides the entry row. */
 export interface FetchContext {
@@ -18,9 +18,6 @@ function literal(bytes: Buffer, partial: Partial | undefined): ImapValue {
   return { literal: slice };
 }
 
-function partialSuffix(partial: Partial | undefined): string {
-  return partial ? `<${partial.offset}>` : '';
-}
 
 /** Attributes that need the message's bytes from the blob store. */
 export function needsRaw(attribute: FetchAttribute): boolean {
@@ -74,7 +71,7 @@ export function fetchItems(entry: EntryData, attributes: FetchAttribute[], ctx: 
         items.push('UID', entry.uid);
         break;
       case 'FLAGS':
-        items.push('FLAGS', entry.flags.map((f) => ({ raw: f })));
+        items.push('FLAGS', flagList(entry.flags));
         break;
       case 'INTERNALDATE':
         items.push('INTERNALDATE', { quoted: formatDateTime(entry.receivedAt) });
@@ -117,16 +114,16 @@ export function fetchItems(entry: EntryData, attributes: FetchAttribute[], ctx: 
         items.push('RFC822.TEXT', { literal: parts.raw().subarray(entry.headerSize) });
         break;
       case 'BODY[]':
-        items.push({ raw: `BODY[${sectionName(attribute.section)}]${partialSuffix(attribute.partial)}` }, literal(sectionBytes(parts.raw(), parts.root(), attribute.section), attribute.partial));
+        items.push({ raw: fetchItemName(attribute) }, literal(sectionBytes(parts.raw(), parts.root(), attribute.section), attribute.partial));
         break;
       case 'BINARY': {
         const bytes = binaryBytes(parts.raw(), parts.root(), attribute.part);
         const value = literal(bytes, attribute.partial) as { literal: Buffer };
-        items.push({ raw: `BINARY[${attribute.part.join('.')}]${partialSuffix(attribute.partial)}` }, { literal: value.literal, binary: value.literal.includes(0) });
+        items.push({ raw: fetchItemName(attribute) }, { literal: value.literal, binary: value.literal.includes(0) });
         break;
       }
       case 'BINARY.SIZE':
-        items.push({ raw: `BINARY.SIZE[${attribute.part.join('.')}]` }, binaryBytes(parts.raw(), parts.root(), attribute.part).length);
+        items.push({ raw: fetchItemName(attribute) }, binaryBytes(parts.raw(), parts.root(), attribute.part).length);
         break;
     }
   }

@@ -1,5 +1,5 @@
 import { formatUidSet } from './proto/sequence-set.ts';
-import type { ImapValue } from './proto/serializer.ts';
+import { flagList, type ImapValue } from './proto/serializer.ts';
 import type { SelectedMailbox } from './selected-mailbox.ts';
 import type { ImapSession } from './session.ts';
 
@@ -7,7 +7,7 @@ import type { ImapSession } from './session.ts';
 export function flagItems(session: ImapSession, uid: number, flags: string[], modseq: number): ImapValue[] {
   session.noteFlags(flags);
   const shown = session.selected?.recent.has(uid) && !session.rev2 ? [...flags, '\\Recent'] : flags;
-  const items: ImapValue[] = ['UID', uid, 'FLAGS', shown.map((f) => ({ raw: f }))];
+  const items: ImapValue[] = ['UID', uid, 'FLAGS', flagList(shown)];
   if (session.condstore) items.push('MODSEQ', [modseq]);
   return items;
 }

@@ -71,13 +71,3 @@ export function binaryBytes(raw: Buffer, root: BodyPart, path: number[]): Buffer
   if (!DECODABLE.has(part.encoding)) throw new UnknownTransferEncoding(`Cannot decode the ${part.encoding} transfer encoding`);
   return decodePartBody(raw, part);
 }
-
-/** How a section is named in the response, e.g. `BODY[1.2.HEADER.FIELDS (FROM TO)]`. */
-export function sectionName(section: Section): string {
-  const pieces: string[] = [];
-  if (section.part.length > 0) pieces.push(section.part.join('.'));
-  if (section.text) pieces.push(section.text);
-  let name = pieces.join('.');
-  if (section.fields) name += ` (${section.fields.map((f) => (/^[!#-'*+\-.0-9=?A-Z^-~]+$/i.test(f) ? f : JSON.stringify(f))).join(' ')})`;
-  return name;
-}

@@ -12,7 +12,8 @@ import { COMMANDS, type CommandSpec, type Completion } from './commands/index.ts
 import type { ImapConnection } from './connection.ts';
 import { CommandFramer } from './proto/framer.ts';
 import { parseCommand } from './proto/parser.ts';
-import { tagged, untagged, type ImapValue } from './proto/serializer.ts';
+import { continuation, flagList, tagged, untagged, untaggedStatus, type ImapValue } from './proto/serializer.ts';
+import { encodeMailboxName } from './proto/mailbox-name.ts';
 import type { Command, TaggedCommand } from './proto/types.ts';
 import { InvalidSequenceSet, type SelectedMailbox } from './selected-mailbox.ts';
 import { announceChanges } from './mailbox-sync.ts';
@@ -126,6 +127,11 @@ export class ImapSession {
     this.connection.write(untagged(values, { utf8: this.utf8 }));
   }
 
+  /** A mailbox name as this session writes it: modified UTF-7 unless UTF8=ACCEPT is on, always a string. */
+  mailboxName(name: string): ImapValue {
+    return { string: encodeMailboxName(name, this.utf8) };
+  }
+
   sendRaw(text: string): void {
     this.connection.write(Buffer.from(text, 'utf8'));
   }
@@ -140,18 +146,18 @@ export class ImapSession {
           this.enqueue(event.bytes);
           break;
         case 'continue':
-          this.sendRaw('+ Ready for literal data\r\n');
+          this.connection.write(continuation('Ready for literal data'));
           break;
         case 'line':
           this.line(event.text);
           break;
         case 'error':
           if (event.fatal) {
-            this.sendRaw(`* BYE ${event.message}\r\n`);
+            this.connection.write(untaggedStatus('BYE', event.message));
             this.connection.end();
             return;
           }
-          this.connection.write(event.tag ? tagged(event.tag, event.code === 'TOOBIG' ? 'NO' : 'BAD', event.message, event.code) : Buffer.from(`* BAD ${event.message}\r\n`));
+          this.connection.write(event.tag ? tagged(event.tag, event.code === 'TOOBIG' ? 'NO' : 'BAD', event.message, event.code) : untaggedStatus('BAD', event.message));
           break;
       }
     }
@@ -195,7 +201,7 @@ export class ImapSession {
     if (this.state === 'logout' || this.connection.isClosed) return;
     const parsed = parseCommand(bytes, { utf8Accept: this.utf8 });
     if (!('command' in parsed)) {
-      this.connection.write(parsed.tag ? tagged(parsed.tag, parsed.code ? 'NO' : 'BAD', parsed.message, parsed.code) : Buffer.from(`* BAD ${parsed.message}\r\n`));
+      this.connection.write(parsed.tag ? tagged(parsed.tag, parsed.code ? 'NO' : 'BAD', parsed.message, parsed.code) : untaggedStatus('BAD', parsed.message));
       return;
     }
     await this.execute(parsed);
@@ -266,7 +272,7 @@ export class ImapSession {
   sendFlagLists(): void {
     const selected = this.selected!;
     const flags = [...SYSTEM_FLAGS, ...selected.keywordNames()];
-    this.send(['FLAGS', flags.map((f) => ({ raw: f }))]);
+    this.send(['FLAGS', flagList(flags)]);
     this.send(['OK', { raw: `[PERMANENTFLAGS (${selected.readOnly ? '' : [...flags, '\\*'].join(' ')})]` }, selected.readOnly ? 'No permanent flags permitted' : 'Flags permitted']);
   }
 
@@ -320,7 +326,7 @@ export class ImapSession {
   async beginIdle(tag: string): Promise<void> {
     this.idleTag = tag;
     this.framer.lineMode = true;
-    this.sendRaw('+ idling\r\n');
+    this.connection.write(continuation('idling'));
     this.dirty = true;
     await this.syncNow(true);
   }
@@ -342,7 +348,7 @@ export class ImapSession {
   /** Logs the session out now, e.g. after too many failed logins. */
   bye(text: string): void {
     this.state = 'logout';
-    this.sendRaw(`* BYE ${text}\r\n`);
+    this.connection.write(untaggedStatus('BYE', text));
     this.connection.end();
   }
 

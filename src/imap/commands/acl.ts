@@ -13,13 +13,13 @@ export const acl: Handler<CommandOf<'GETACL' | 'SETACL' | 'DELETEACL' | 'LISTRIG
   const owner = session.principal!.login ?? String(session.principal!.id);
   switch (command.name) {
     case 'GETACL':
-      session.send(['ACL', { string: mailbox.name }, { string: owner }, OWNER_RIGHTS]);
+      session.send(['ACL', session.mailboxName(mailbox.name), { string: owner }, OWNER_RIGHTS]);
       return { status: 'OK', text: 'GETACL completed' };
     case 'MYRIGHTS':
-      session.send(['MYRIGHTS', { string: mailbox.name }, OWNER_RIGHTS]);
+      session.send(['MYRIGHTS', session.mailboxName(mailbox.name), OWNER_RIGHTS]);
       return { status: 'OK', text: 'MYRIGHTS completed' };
     case 'LISTRIGHTS':
-      session.send(['LISTRIGHTS', { string: mailbox.name }, { string: command.identifier }, { quoted: command.identifier === owner ? OWNER_RIGHTS : '' }, ...OWNER_RIGHTS.split('')]);
+      session.send(['LISTRIGHTS', session.mailboxName(mailbox.name), { string: command.identifier }, { quoted: command.identifier === owner ? OWNER_RIGHTS : '' }, ...OWNER_RIGHTS.split('')]);
       return { status: 'OK', text: 'LISTRIGHTS completed' };
     case 'SETACL':
     case 'DELETEACL':

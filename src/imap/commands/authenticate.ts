@@ -1,4 +1,5 @@
 import type { CommandOf } from '../proto/types.ts';
+import { continuation } from '../proto/serializer.ts';
 import type { ImapSession } from '../session.ts';
 import { checkCredentials } from './login.ts';
 import type { Handler } from './index.ts';
@@ -31,7 +32,7 @@ export const authenticate: Handler<CommandOf<'AUTHENTICATE'>> = async (session, 
 
 /** Sends a continuation and reads the answer; null when the client cancels with `*` or goes away. */
 async function challenge(session: ImapSession, text: string): Promise<string | null> {
-  session.sendRaw(`+ ${text}\r\n`);
+  session.connection.write(continuation(text));
   const line = await session.readLine();
   if (line === null || line.trim() === '*') return null;
   return line.trim();

@@ -1,9 +1,8 @@
 import type { MailboxInfo } from '../../mail/mail-store.ts';
 import { HIERARCHY_SEPARATOR } from '../../mail/mailboxes.ts';
-import { encodeMailboxName, matchesListPattern } from '../proto/mailbox-name.ts';
+import { matchesListPattern } from '../proto/mailbox-name.ts';
 import type { ImapValue } from '../proto/serializer.ts';
 import type { CommandOf, ListCommand } from '../proto/types.ts';
-import type { ImapSession } from '../session.ts';
 import type { Handler } from './index.ts';
 import { statusResponse } from './status.ts';
 
@@ -85,7 +84,7 @@ export const list: Handler<ListCommand> = async (session, command) => {
     attributes.push(entry.hasChildren ? '\\HasChildren' : '\\HasNoChildren');
     if ((command.returnSubscribed || subscribedOnly) && entry.subscribed && !entry.childInfo) attributes.push('\\Subscribed');
     if (entry.mailbox?.specialUse) attributes.push(entry.mailbox.specialUse);
-    const line: ImapValue[] = ['LIST', attributes.map((a) => ({ raw: a })), { quoted: HIERARCHY_SEPARATOR }, { string: encodeMailboxName(entry.name, session.utf8) }];
+    const line: ImapValue[] = ['LIST', attributes.map((a) => ({ raw: a })), { quoted: HIERARCHY_SEPARATOR }, session.mailboxName(entry.name)];
     if (entry.childInfo) line.push([{ quoted: 'CHILDINFO' }, [{ quoted: 'SUBSCRIBED' }]]);
     session.send(line);
     if (command.returnStatus && entry.mailbox) session.send(await statusResponse(session, entry.mailbox.id, entry.name, command.returnStatus));
@@ -127,7 +126,7 @@ export const lsub: Handler<CommandOf<'LSUB' | 'XLIST'>> = async (session, comman
       const use = entry.mailbox?.specialUse;
       if (use) attributes.push(XLIST_NAMES[use] ?? use);
     }
-    session.send([command.name, attributes.map((a) => ({ raw: a })), { quoted: HIERARCHY_SEPARATOR }, { string: encodeMailboxName(entry.name, session.utf8) }]);
+    session.send([command.name, attributes.map((a) => ({ raw: a })), { quoted: HIERARCHY_SEPARATOR }, session.mailboxName(entry.name)]);
   }
   return { status: 'OK', text: `${command.name} completed` };
 };

@@ -19,10 +19,10 @@ export const quota: Handler<CommandOf<'GETQUOTA' | 'GETQUOTAROOT' | 'SETQUOTA'>>
       const mailbox = await session.services.mail.getMailbox(session.accountId, command.mailbox);
       const limits = await storage(session);
       if (!limits) {
-        session.send(['QUOTAROOT', { string: mailbox.name }]);
+        session.send(['QUOTAROOT', session.mailboxName(mailbox.name)]);
         return { status: 'OK', text: 'GETQUOTAROOT completed, no quota applies' };
       }
-      session.send(['QUOTAROOT', { string: mailbox.name }, { quoted: ROOT }]);
+      session.send(['QUOTAROOT', session.mailboxName(mailbox.name), { quoted: ROOT }]);
       session.send(['QUOTA', { quoted: ROOT }, ['STORAGE', limits.used, limits.limit]]);
       return { status: 'OK', text: 'GETQUOTAROOT completed' };
     }

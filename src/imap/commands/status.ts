@@ -1,5 +1,4 @@
 import { mailboxObjectId } from '../../mail/object-ids.ts';
-import { encodeMailboxName } from '../proto/mailbox-name.ts';
 import type { ImapValue } from '../proto/serializer.ts';
 import type { CommandOf, StatusItem } from '../proto/types.ts';
 import type { ImapSession } from '../session.ts';
@@ -51,5 +50,5 @@ export async function statusResponse(session: ImapSession, mailboxId: number, na
         break;
     }
   }
-  return ['STATUS', { string: encodeMailboxName(name, session.utf8) }, values];
+  return ['STATUS', session.mailboxName(name), values];
 }
