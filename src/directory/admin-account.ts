@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 
 import type { Database } from '../store/schema.ts';
+import { principalRow } from './principal-row.ts';
 import { hashPassword } from './passwords.ts';
 import { ensureDefaultTenant } from './tenants.ts';
 
@@ -18,20 +19,7 @@ export async function ensureAdminAccount(db: Kysely<Database>): Promise<{ login:
   const password = randomBytes(12).toString('base64url');
   await db
     .insertInto('principals')
-    .values({
-      tenant_id: tenant.id,
-      kind: 'user',
-      login: ADMIN_LOGIN,
-      display_name: 'Administrator',
-      password_hash: await hashPassword(password),
-      role: 'super-admin',
-      org_unit_id: null,
-      quota_bytes: 0,
-      used_bytes: 0,
-      modseq: 0,
-      disabled: 0,
-      created_at: Date.now(),
-    })
+    .values(principalRow({ tenant_id: tenant.id, kind: 'user', login: ADMIN_LOGIN, display_name: 'Administrator', password_hash: await hashPassword(password), role: 'super-admin' }))
     .execute();
   return { login: ADMIN_LOGIN, password };
 }

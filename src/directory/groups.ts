@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 
 import type { Database, GroupSendPolicy, Principal } from '../store/schema.ts';
 import { findAddressDomain } from './domains.ts';
+import { principalRow } from './principal-row.ts';
 import { DirectoryError } from './errors.ts';
 import { normalizeAddress } from './names.ts';
 
@@ -127,21 +128,8 @@ export async function addGroup(db: Kysely<Database>, group: NewGroup): Promise<P
     }
     const principal = await trx
       .insertInto('principals')
-      .values({
-        tenant_id: domain.tenant_id,
-        kind: 'group',
-        // Groups never log in.
-        login: null,
-        display_name: group.displayName ?? '',
-        password_hash: null,
-        role: 'user',
-        org_unit_id: null,
-        quota_bytes: 0,
-        used_bytes: 0,
-        modseq: 0,
-        disabled: 0,
-        created_at: Date.now(),
-      })
+      // Groups never log in.
+      .values(principalRow({ tenant_id: domain.tenant_id, kind: 'group', login: null, display_name: group.displayName ?? '', password_hash: null, role: 'user' }))
       .returningAll()
       .executeTakeFirstOrThrow();
     await trx.insertInto('addresses').values({ address, domain_id: domain.id, principal_id: principal.id, is_primary: 1 }).execute();

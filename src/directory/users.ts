@@ -4,6 +4,7 @@ import { releaseAccountBlobs } from '../mail/account-data.ts';
 import { createDefaultMailboxes } from '../mail/mailboxes.ts';
 import type { Database, Principal } from '../store/schema.ts';
 import { unlockAccount } from './account-lockout.ts';
+import { principalRow } from './principal-row.ts';
 import { findAddressDomain, findDomain } from './domains.ts';
 import { DirectoryError } from './errors.ts';
 import { normalizeAddress } from './names.ts';
@@ -46,20 +47,7 @@ export async function addUser(db: Kysely<Database>, user: NewUser): Promise<Prin
     }
     const principal = await trx
       .insertInto('principals')
-      .values({
-        tenant_id: domain.tenant_id,
-        kind: 'user',
-        login: address,
-        display_name: user.displayName ?? '',
-        password_hash: passwordHash,
-        role: 'user',
-        org_unit_id: null,
-        quota_bytes: user.quotaBytes ?? 0,
-        used_bytes: 0,
-        modseq: 0,
-        disabled: 0,
-        created_at: Date.now(),
-      })
+      .values(principalRow({ tenant_id: domain.tenant_id, kind: 'user', login: address, display_name: user.displayName ?? '', password_hash: passwordHash, role: 'user', quota_bytes: user.quotaBytes ?? 0 }))
       .returningAll()
       .executeTakeFirstOrThrow();
     await trx.insertInto('addresses').values({ address, domain_id: domain.id, principal_id: principal.id, is_primary: 1 }).execute();
