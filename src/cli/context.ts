@@ -4,6 +4,8 @@ import { applyEnvironment, defaultConfig, loadConfigFile, type PetrelConfig } fr
 import { resolve } from 'node:path';
 import { openStore, type Store } from '../store/database.ts';
 import { ensureDefaultTenant } from '../directory/tenants.ts';
+import { cliContext, type AdminContext } from '../admin/context.ts';
+import { useBreachedPasswordsFile } from '../directory/breached-passwords.ts';
 
 export interface CommonOptions {
   data?: string;
@@ -34,12 +36,18 @@ export function buildConfig(options: CommonOptions): PetrelConfig {
 export async function withStore<T>(options: CommonOptions, run: (store: Store, config: PetrelConfig) => Promise<T>): Promise<T> {
   const config = buildConfig(options);
   const store = await openStore({ dataDir: config.dataDir, database: config.database });
+  useBreachedPasswordsFile(config.security.breachedPasswordsFile);
   try {
     await ensureDefaultTenant(store.db);
     return await run(store, config);
   } finally {
     await store.close();
   }
+}
+
+/** Opens the store and runs an admin-service call as the CLI's actor (a super-admin, see admin/context.ts). */
+export function withAdmin<T>(options: CommonOptions, run: (ctx: AdminContext, config: PetrelConfig) => Promise<T>): Promise<T> {
+  return withStore(options, (store, config) => run(cliContext(store.db), config));
 }
 
 export function printJson(value: unknown): void {
@@ -59,4 +67,9 @@ export function formatBytes(bytes: number): string {
   const i = Math.min(units.length - 1, Math.floor(Math.log(bytes) / Math.log(1024)));
   const value = bytes / 1024 ** i;
   return `${value >= 10 || i === 0 ? Math.round(value) : value.toFixed(1)}${units[i]}`;
+}
+
+/** Commander calls this for each repetition of a flag, so `--member a --member b` builds a list. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

@@ -3,27 +3,46 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.ts';
 import { DirectoryError } from '../directory/errors.ts';
 import { MailError } from '../mail/errors.ts';
+import { adminCommand } from './commands/admin.ts';
 import { auditCommand } from './commands/audit.ts';
 import { domainCommand, dnsCommand } from './commands/domain.ts';
 import { groupCommand } from './commands/group.ts';
 import { mailCommand } from './commands/mail.ts';
 import { queueCommand } from './commands/queue.ts';
 import { serveCommand } from './commands/serve.ts';
+import { tenantCommand } from './commands/tenant.ts';
+import { sharedCommand } from './commands/shared.ts';
+import { tokenCommand } from './commands/token.ts';
 import { aliasCommand, userCommand } from './commands/user.ts';
+import { unitCommand } from './commands/unit.ts';
+import { quotaCommand } from './commands/quota.ts';
+import { galCommand } from './commands/gal.ts';
+import { appPasswordCommand, policyCommand, sessionCommand, totpCommand } from './commands/security.ts';
 
 const program = new Command('petrel')
   .description('Petrel mail and collaboration server')
   .version('0.1.0')
   .exitOverride()
   .addCommand(serveCommand())
+  .addCommand(tenantCommand())
+  .addCommand(adminCommand())
   .addCommand(domainCommand())
   .addCommand(userCommand())
   .addCommand(aliasCommand())
   .addCommand(groupCommand())
+  .addCommand(sharedCommand())
   .addCommand(dnsCommand())
   .addCommand(queueCommand())
   .addCommand(mailCommand())
-  .addCommand(auditCommand());
+  .addCommand(auditCommand())
+  .addCommand(tokenCommand())
+  .addCommand(unitCommand())
+  .addCommand(quotaCommand())
+  .addCommand(galCommand())
+  .addCommand(policyCommand())
+  .addCommand(appPasswordCommand())
+  .addCommand(totpCommand())
+  .addCommand(sessionCommand());
 
 for (const command of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) command.exitOverride();
 

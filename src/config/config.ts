@@ -42,6 +42,10 @@ export interface PetrelConfig {
     pollIntervalMs: number;
   };
   dns: { system: boolean; overrides: DnsOverrides };
+  security: {
+    /** A local list of breached passwords (plain or SHA-1 hex lines, HIBP `HASH:count` works); null for none. */
+    breachedPasswordsFile: string | null;
+  };
 }
 
 export const DEFAULT_PORTS: PetrelConfig['ports'] = {
@@ -80,6 +84,7 @@ export function defaultConfig(): PetrelConfig {
       pollIntervalMs: 5_000,
     },
     dns: { system: true, overrides: {} },
+    security: { breachedPasswordsFile: null },
   };
 }
 
@@ -134,11 +139,12 @@ export function loadConfigFile(path: string, config: PetrelConfig): void {
   mergeInto(config as unknown as Record<string, unknown>, doc, '', true);
 }
 
-/** PETREL_DATA, PETREL_DATABASE and PETREL_HOSTNAME override the file; flags override both. */
+/** PETREL_DATA, PETREL_DATABASE, PETREL_HOSTNAME and PETREL_SECURITY_BREACHED_PASSWORDS_FILE override the file; flags override both. */
 export function applyEnvironment(config: PetrelConfig, env: NodeJS.ProcessEnv): void {
   if (env.PETREL_DATA) config.dataDir = resolve(env.PETREL_DATA);
   if (env.PETREL_DATABASE) config.database = env.PETREL_DATABASE;
   if (env.PETREL_HOSTNAME) config.hostname = env.PETREL_HOSTNAME;
+  if (env.PETREL_SECURITY_BREACHED_PASSWORDS_FILE) config.security.breachedPasswordsFile = resolve(env.PETREL_SECURITY_BREACHED_PASSWORDS_FILE);
 }
 
 export function parseHostPort(value: string, defaultPort: number): { host: string; port: number } {

@@ -2,13 +2,15 @@ import { authenticate as checkAuthentication } from 'mailauth';
 
 import type { ParsedMessage } from '../mail/mime/index.ts';
 import { prepareMessage } from '../mail/prepared-message.ts';
+import type { SearchText } from '../store/fulltext.ts';
 import type { MailResolver } from './dns-resolver.ts';
 import { removeForgedAuthResults } from './trace-headers.ts';
 
 /**
  * Everything about one inbound message that depends only on its bytes and its envelope: the
- * authentication checks, the trace header block, the MIME parse and the hash. Plain data in and
- * out, so it can run in a worker thread (inbound-pool.ts) or inline with identical results.
+ * authentication checks, the trace header block, the MIME parse, the search text and the hash.
+ * Plain data in and out, so it can run in a worker thread (inbound-pool.ts) or inline with
+ * identical results.
  */
 export interface InspectionRequest {
   raw: Uint8Array;
@@ -23,7 +25,16 @@ export interface InspectionRequest {
 
 export type Inspection =
   | { refusedByDmarc: string }
-  | { refusedByDmarc: null; message: Uint8Array; hash: string; parsed: ParsedMessage };
+  | { refusedByDmarc: null; message: Uint8Array; hash: string; parsed: ParsedMessage; searchText: SearchText };
+
+/**
+ * RFC 5321 §4.4: the delivering server puts the envelope's reverse-path at the top of a message it
+ * delivers into a mailbox (`<>` for a bounce). Only at final delivery: a relayed or queued copy
+ * never carries one.
+ */
+export function returnPathField(mailFrom: string): string {
+  return `Return-Path: <${mailFrom}>\r\n`;
+}
 
 export async function inspectInbound(request: InspectionRequest, resolver: MailResolver): Promise<Inspection> {
   let raw = Buffer.from(request.raw.buffer, request.raw.byteOffset, request.raw.byteLength);
@@ -44,7 +55,7 @@ export async function inspectInbound(request: InspectionRequest, resolver: MailR
     }
     prefix = result.headers + prefix;
   }
-  const message = Buffer.concat([Buffer.from(`Return-Path: <${request.mailFrom}>\r\n${prefix}`, 'utf8'), raw]);
-  const { hash, parsed } = prepareMessage(message);
-  return { refusedByDmarc: null, message, hash, parsed };
+  const message = Buffer.concat([Buffer.from(returnPathField(request.mailFrom) + prefix, 'utf8'), raw]);
+  const { hash, parsed, searchText } = prepareMessage(message);
+  return { refusedByDmarc: null, message, hash, parsed, searchText };
 }

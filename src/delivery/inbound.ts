@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 
 import { expandRecipients, resolveRecipient, type LocalRecipient } from '../directory/recipients.ts';
-import type { DeliveredEntry, DeliveryTarget } from '../mail/deliver.ts';
+import type { DeliveredEntry, Delivery, DeliveryTarget } from '../mail/deliver.ts';
 import { MailError } from '../mail/errors.ts';
 import type { MailStore } from '../mail/mail-store.ts';
 import { findMailbox } from '../mail/mailboxes.ts';
@@ -109,12 +109,7 @@ export class InboundDelivery {
     const message = Buffer.from(inspection.message.buffer, inspection.message.byteOffset, inspection.message.byteLength);
     // Parsed and hashed already; what MailStore.prepare would add is making the bytes durable.
     await this.mail.store.blobs.persist(inspection.hash, message);
-    return this.storePrepared({ raw: message, hash: inspection.hash, parsed: inspection.parsed }, recipients);
-  }
-
-  /** Stores an already-trusted message (a local submission, a bounce) in the recipients' INBOXes. */
-  async store(message: Buffer, recipients: LocalRecipient[]): Promise<DeliveredEntry[]> {
-    return this.storePrepared(await this.mail.prepare(message), recipients);
+    return this.storePrepared({ raw: message, hash: inspection.hash, parsed: inspection.parsed, searchText: inspection.searchText }, recipients);
   }
 
   /**
@@ -132,15 +127,19 @@ export class InboundDelivery {
     return id;
   }
 
+  /**
+   * Stores a prepared, trusted message (one received above, the local copies of a submission, a
+   * bounce) in the recipients' INBOXes, with any further targets, messages and writes of the same commit.
+   */
   async storePrepared(
     prepared: PreparedMessage,
     recipients: LocalRecipient[],
-    extra: { targets?: DeliveryTarget[]; alsoWrite?: (trx: Kysely<Database>) => Promise<void> } = {},
+    extra: { targets?: DeliveryTarget[]; alsoWrite?: (trx: Kysely<Database>) => Promise<void>; together?: Delivery[] } = {},
   ): Promise<DeliveredEntry[]> {
     const targets: DeliveryTarget[] = [...(extra.targets ?? [])];
     for (const recipient of expandRecipients(recipients)) targets.push({ accountId: recipient.principalId, mailboxId: await this.inboxOf(recipient.principalId) });
     try {
-      return await this.mail.deliver({ message: prepared, targets, alsoWrite: extra.alsoWrite });
+      return await this.mail.deliver({ message: prepared, targets, alsoWrite: extra.alsoWrite, together: extra.together });
     } catch (err) {
       if (err instanceof MailError && err.code === 'over_quota') throw new DeliveryRefused(452, '4.2.2', 'mailbox full');
       throw err;

@@ -5,6 +5,7 @@ import type { DeliveryTarget } from '../mail/deliver.ts';
 import type { MailStore } from '../mail/mail-store.ts';
 import type { Database } from '../store/schema.ts';
 import { DeliveryRefused, type InboundDelivery } from './inbound.ts';
+import { returnPathField } from './inbound-inspection.ts';
 import { enqueue, type QueuedRecipient } from './outbound-queue.ts';
 
 export interface OutgoingMessage {
@@ -21,8 +22,8 @@ export interface OutgoingMessage {
 
 /**
  * Sends a message we originate (a submission, a bounce) to its recipients: local ones straight
- * into their INBOX, the rest onto the outbound queue, all in one commit, so that a crash either
- * leaves everything to do or nothing.
+ * into their INBOX, the rest onto the outbound queue, with the sender's Sent copy, all in one
+ * commit, so that a crash either leaves everything to do or nothing.
  */
 export class MessageRouter {
   constructor(
@@ -66,7 +67,17 @@ export class MessageRouter {
             });
           };
     const copies = message.copies ?? [];
-    if (local.length > 0 || copies.length > 0) {
+    if (local.length > 0) {
+      // The recipients' copies are delivered, so they get a Return-Path (RFC 5321 §4.4) and a
+      // blob of their own; the Sent copy and the queued one stay the message as sent: the Sent
+      // copy is the sender's record, not a delivery, like a client's APPEND to Sent.
+      const delivered = await this.mail.prepare(Buffer.concat([Buffer.from(returnPathField(message.sender), 'utf8'), message.raw]));
+      const sent = remote.length > 0 || copies.length > 0 ? await this.mail.prepare(message.raw) : null;
+      await this.inbound.storePrepared(delivered, local, {
+        together: sent && copies.length > 0 ? [{ message: sent, targets: copies }] : [],
+        alsoWrite: sent && queueRemote ? (trx) => queueRemote(trx, sent.hash) : undefined,
+      });
+    } else if (copies.length > 0) {
       const prepared = await this.mail.prepare(message.raw);
       await this.inbound.storePrepared(prepared, local, { targets: copies, alsoWrite: queueRemote && ((trx) => queueRemote(trx, prepared.hash)) });
     } else if (queueRemote) {

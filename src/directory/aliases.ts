@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 import type { Database } from '../store/schema.ts';
-import { findAddressDomain, findDomain } from './domains.ts';
+import { findAddressDomain } from './domains.ts';
 import { DirectoryError } from './errors.ts';
 import { normalizeAddress } from './names.ts';
 import { findUser } from './users.ts';
@@ -27,13 +27,20 @@ export async function removeAlias(db: Kysely<Database>, alias: string): Promise<
   await db.deleteFrom('addresses').where('address', '=', address).execute();
 }
 
-export async function listAliases(db: Kysely<Database>, options: { domain?: string } = {}): Promise<{ alias: string; target: string }[]> {
+/** Aliases (of users and groups alike) of one tenant, or at the given domains, or all. */
+export async function listAliases(db: Kysely<Database>, filter: { tenantId?: number | null; domainIds?: readonly number[] } = {}): Promise<{ alias: string; target: string }[]> {
   let query = db
     .selectFrom('addresses as a')
     .innerJoin('principals as p', 'p.id', 'a.principal_id')
-    .select(['a.address', 'p.login'])
+    .innerJoin('addresses as primary', (join) => join.onRef('primary.principal_id', '=', 'p.id').on('primary.is_primary', '=', 1))
+    .select(['a.address', 'primary.address as target'])
     .where('a.is_primary', '=', 0);
-  if (options.domain) query = query.where('a.domain_id', '=', (await findDomain(db, options.domain)).id);
+  if (filter.tenantId !== undefined && filter.tenantId !== null) query = query.where('p.tenant_id', '=', filter.tenantId);
+  const ids = filter.domainIds;
+  if (ids) {
+    if (ids.length === 0) return [];
+    query = query.where('a.domain_id', 'in', ids);
+  }
   const rows = await query.orderBy('a.address').execute();
-  return rows.map((r) => ({ alias: r.address, target: r.login ?? '' }));
+  return rows.map((r) => ({ alias: r.address, target: r.target }));
 }

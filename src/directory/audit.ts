@@ -82,11 +82,6 @@ export function cliActor(): string {
   return `cli:${name}`;
 }
 
-/** Records an action of the admin CLI; the CLI calls this after the directory change succeeded. */
-export function recordCliAction(db: Kysely<Database>, action: string, target: string, details: Record<string, unknown> = {}, tenantId: number | null = null): Promise<void> {
-  return recordAudit(db, { tenantId, actor: cliActor(), action, target, protocol: 'cli', details });
-}
-
 /**
  * `2026-11-01`, `2026-11-01T12:00:00Z` or milliseconds since the epoch. A bare date is midnight
  * UTC, so `--since 2026-11-01 --until 2026-11-02` is that whole day wherever the admin sits.

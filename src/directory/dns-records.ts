@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 import type { PetrelConfig } from '../config/config.ts';
 import type { Database } from '../store/schema.ts';
-import { activeDkimKey, dkimTxtRecord } from './dkim-keys.ts';
+import { publishedDkimKeys } from './dkim-keys.ts';
 import { findDomain } from './domains.ts';
 
 export interface DnsRecord {
@@ -32,8 +32,9 @@ export async function dnsRecordsFor(db: Kysely<Database>, domainName: string, co
     records.push({ name: `_dmarc.${d}`, type: 'TXT', value: `v=DMARC1; p=quarantine; rua=mailto:postmaster@${domain.name}`, purpose: 'DMARC: what receivers do with mail failing SPF and DKIM' });
     return records;
   }
-  const key = await activeDkimKey(db, domain.id);
-  if (key) records.push({ name: `${key.selector}._domainkey.${d}`, type: 'TXT', value: dkimTxtRecord(key), purpose: 'DKIM public key for signatures on outgoing mail' });
+  // During a rotation the next key and the one it replaces are published beside the signing one.
+  const purposes = { active: 'DKIM public key for signatures on outgoing mail', pending: 'DKIM key of a rotation in progress: publish it now, it signs once activated', retiring: 'DKIM key being retired: keep it until it is removed from this list' };
+  for (const key of await publishedDkimKeys(db, domain.id)) records.push({ name: `${key.selector}._domainkey.${d}`, type: 'TXT', value: key.record, purpose: purposes[key.state] });
   records.push(
     { name: `_dmarc.${d}`, type: 'TXT', value: `v=DMARC1; p=quarantine; rua=mailto:postmaster@${domain.name}`, purpose: 'DMARC: what receivers do with mail failing SPF and DKIM' },
     { name: `autoconfig.${d}`, type: 'CNAME', value: host, purpose: 'Thunderbird autoconfiguration' },

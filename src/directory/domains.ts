@@ -4,7 +4,7 @@ import type { Database, Domain } from '../store/schema.ts';
 import { generateDkimKey, selectorFor } from './dkim-keys.ts';
 import { DirectoryError } from './errors.ts';
 import { normalizeDomain } from './names.ts';
-import { ensureDefaultTenant, findTenant } from './tenants.ts';
+import { ensureDefaultTenant, findTenant, lockTenant } from './tenants.ts';
 
 export async function addDomain(db: Kysely<Database>, name: string, options: { tenant?: string } = {}): Promise<Domain> {
   const domainName = normalizeDomain(name);
@@ -15,10 +15,7 @@ export async function addDomain(db: Kysely<Database>, name: string, options: { t
     if (await trx.selectFrom('domains').select('id').where('name', '=', domainName).executeTakeFirst()) {
       throw new DirectoryError('conflict', `domain ${domainName} already exists`, 'domain');
     }
-    if (tenant.max_domains > 0) {
-      const { n } = await trx.selectFrom('domains').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
-      if (Number(n) >= tenant.max_domains) throw new DirectoryError('limit', `tenant ${tenant.name} may have at most ${tenant.max_domains} domains`, 'domain');
-    }
+    await checkDomainLimit(trx, tenant.id);
     const domain = await trx
       .insertInto('domains')
       .values({ tenant_id: tenant.id, name: domainName, catch_all_principal_id: null, created_at: Date.now() })
@@ -30,6 +27,14 @@ export async function addDomain(db: Kysely<Database>, name: string, options: { t
       .execute();
     return domain;
   });
+}
+
+/** max_domains counts every domain of the tenant, alias domains included. */
+async function checkDomainLimit(trx: Kysely<Database>, tenantId: number): Promise<void> {
+  const tenant = await lockTenant(trx, tenantId);
+  if (tenant.max_domains === 0) return;
+  const { n } = await trx.selectFrom('domains').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+  if (Number(n) >= tenant.max_domains) throw new DirectoryError('limit', `tenant ${tenant.name} may have at most ${tenant.max_domains} domains`, 'domain');
 }
 
 export async function findDomain(db: Kysely<Database>, name: string): Promise<Domain> {
@@ -53,7 +58,9 @@ export async function findAddressDomain(db: Kysely<Database>, name: string): Pro
 }
 
 export interface DomainSummary {
+  id: number;
   name: string;
+  tenantId: number;
   tenant: string;
   addresses: number;
   catchAll: string | null;
@@ -62,23 +69,31 @@ export interface DomainSummary {
   createdAt: number;
 }
 
-export async function listDomains(db: Kysely<Database>): Promise<DomainSummary[]> {
-  const rows = await db
+/** Every domain, or those of one tenant, or (for a domain admin) the given domains and their aliases. */
+export async function listDomains(db: Kysely<Database>, filter: { tenantId?: number | null; domainIds?: readonly number[] } = {}): Promise<DomainSummary[]> {
+  let query = db
     .selectFrom('domains as d')
     .innerJoin('tenants as t', 't.id', 'd.tenant_id')
     .leftJoin('principals as c', 'c.id', 'd.catch_all_principal_id')
     .leftJoin('domains as target', 'target.id', 'd.alias_of_domain_id')
     .select((eb) => [
       'target.name as alias_of',
+      'd.id',
+      'd.tenant_id',
       'd.name',
       't.name as tenant',
       'd.created_at',
       'c.login as catch_all',
       eb.selectFrom('addresses as a').whereRef('a.domain_id', '=', 'd.id').select(eb.fn.countAll<number>().as('n')).as('addresses'),
-    ])
-    .orderBy('d.name')
-    .execute();
-  return rows.map((r) => ({ name: r.name, tenant: r.tenant, addresses: Number(r.addresses ?? 0), catchAll: r.catch_all ?? null, aliasOf: r.alias_of ?? null, createdAt: r.created_at }));
+    ]);
+  if (filter.tenantId !== undefined && filter.tenantId !== null) query = query.where('d.tenant_id', '=', filter.tenantId);
+  const ids = filter.domainIds;
+  if (ids) {
+    if (ids.length === 0) return [];
+    query = query.where((eb) => eb.or([eb('d.id', 'in', ids), eb('d.alias_of_domain_id', 'in', ids)]));
+  }
+  const rows = await query.orderBy('d.name').execute();
+  return rows.map((r) => ({ id: Number(r.id), name: r.name, tenantId: Number(r.tenant_id), tenant: r.tenant, addresses: Number(r.addresses ?? 0), catchAll: r.catch_all ?? null, aliasOf: r.alias_of ?? null, createdAt: r.created_at }));
 }
 
 /** Refuses to remove a domain that still has addresses unless forced, so no mailbox is orphaned by accident. */
@@ -116,11 +131,7 @@ export async function addDomainAlias(db: Kysely<Database>, aliasName: string, ta
     if (await trx.selectFrom('domains').select('id').where('name', '=', alias).executeTakeFirst()) {
       throw new DirectoryError('conflict', `domain ${alias} already exists`, 'domain');
     }
-    const tenant = await trx.selectFrom('tenants').select(['name', 'max_domains']).where('id', '=', target.tenant_id).executeTakeFirstOrThrow();
-    if (tenant.max_domains > 0) {
-      const { n } = await trx.selectFrom('domains').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', target.tenant_id).executeTakeFirstOrThrow();
-      if (Number(n) >= tenant.max_domains) throw new DirectoryError('limit', `tenant ${tenant.name} may have at most ${tenant.max_domains} domains`, 'domain');
-    }
+    await checkDomainLimit(trx, target.tenant_id);
     return trx
       .insertInto('domains')
       .values({ tenant_id: target.tenant_id, name: alias, catch_all_principal_id: null, alias_of_domain_id: target.id, created_at: Date.now() })

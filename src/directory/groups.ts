@@ -1,17 +1,18 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 import type { Database, GroupSendPolicy, Principal } from '../store/schema.ts';
 import { findAddressDomain } from './domains.ts';
 import { principalRow } from './principal-row.ts';
 import { DirectoryError } from './errors.ts';
 import { normalizeAddress } from './names.ts';
+import { findUnit, inSubtree } from './org-units.ts';
 
 export const SEND_POLICIES: readonly GroupSendPolicy[] = ['anyone', 'members', 'organisation', 'listed'];
 
 export interface NewGroup {
   address: string;
   displayName?: string;
-  /** Addresses of users or other groups. */
+  /** Addresses of users or other groups, or org units as `unit:PATH` (see parseUnitMember). */
   members?: string[];
   sendPolicy?: GroupSendPolicy;
   /** Senders allowed under the 'listed' policy. */
@@ -25,7 +26,7 @@ export interface GroupSummary {
   aliases: string[];
   sendPolicy: GroupSendPolicy;
   allowedSenders: string[];
-  /** Direct members' primary addresses. */
+  /** Direct members' primary addresses, and member units as `unit:PATH` / `unit-only:PATH`. */
   members: string[];
 }
 
@@ -33,6 +34,26 @@ export function parseSendPolicy(value: string): GroupSendPolicy {
   const policy = SEND_POLICIES.find((p) => p === value);
   if (!policy) throw new DirectoryError('invalid', `send policy must be one of ${SEND_POLICIES.join(', ')}, not ${value}`, 'sendPolicy');
   return policy;
+}
+
+const UNIT_PREFIX = 'unit:';
+const UNIT_ONLY_PREFIX = 'unit-only:';
+
+/**
+ * A dynamic member: `unit:Engineering` is every user currently in Engineering and in every unit
+ * below it, `unit-only:Engineering` those in Engineering itself. Sub-units are included by
+ * default because a department's list is expected to reach its teams. Null for an address.
+ */
+export function parseUnitMember(member: string): { path: string; includeSubunits: boolean } | null {
+  const value = member.trim();
+  const lower = value.toLowerCase();
+  if (lower.startsWith(UNIT_ONLY_PREFIX)) return { path: value.slice(UNIT_ONLY_PREFIX.length), includeSubunits: false };
+  if (lower.startsWith(UNIT_PREFIX)) return { path: value.slice(UNIT_PREFIX.length), includeSubunits: true };
+  return null;
+}
+
+function unitMemberName(path: string, includeSubunits: boolean): string {
+  return `${includeSubunits ? UNIT_PREFIX : UNIT_ONLY_PREFIX}${path}`;
 }
 
 /** The principal behind an address, any kind (a user, a group), or a not_found error. */
@@ -78,26 +99,52 @@ async function reachableGroups(db: Kysely<Database>, groupId: number): Promise<S
 }
 
 /**
- * The people a group delivers to: users reached through any depth of nesting, each once, disabled
- * ones left out. The visited set makes a cycle (which addMember refuses, but an old or hand-edited
- * database may still hold) end the walk rather than loop.
+ * The people a group delivers to: users reached through any depth of nesting, and the users
+ * currently in any member unit (with its sub-units unless added as `unit-only:`), each once,
+ * disabled ones left out. The visited set makes a cycle (which addMember refuses, but an old or
+ * hand-edited database may still hold) end the walk rather than loop; units hold no groups, so
+ * they cannot start one.
  */
 export async function expandGroup(db: Kysely<Database>, groupId: number): Promise<Principal[]> {
-  const groups = await reachableGroups(db, groupId);
-  return db
+  const groups = [...(await reachableGroups(db, groupId))];
+  const direct = await db
     .selectFrom('group_members as m')
     .innerJoin('principals as p', 'p.id', 'm.member_id')
     .selectAll('p')
     .distinct()
-    .where('m.group_id', 'in', [...groups])
+    .where('m.group_id', 'in', groups)
     .where('p.kind', '!=', 'group')
     .where('p.disabled', '=', 0)
-    .orderBy('p.id')
     .execute();
+  const viaUnits = await db
+    .selectFrom('group_unit_members as gu')
+    .innerJoin('org_units as root', 'root.id', 'gu.unit_id')
+    .innerJoin('org_units as u', (join) =>
+      join.onRef('u.tenant_id', '=', 'root.tenant_id').on(sql<boolean>`(u.id = root.id or (gu.include_subunits = 1 and ${inSubtree(sql<string>`u.path`, sql<string>`root.path`)}))`),
+    )
+    .innerJoin('principals as p', 'p.org_unit_id', 'u.id')
+    .selectAll('p')
+    .distinct()
+    .where('gu.group_id', 'in', groups)
+    .where('p.kind', '=', 'user')
+    .where('p.disabled', '=', 0)
+    .execute();
+  const people = new Map<number, Principal>();
+  for (const p of [...direct, ...viaUnits]) people.set(Number(p.id), p);
+  return [...people.values()].sort((a, b) => a.id - b.id);
+}
+
+async function addUnitMember(db: Kysely<Database>, group: Principal, unitMember: { path: string; includeSubunits: boolean }): Promise<void> {
+  const unit = await findUnit(db, group.tenant_id, unitMember.path, 'member');
+  const already = await db.selectFrom('group_unit_members').select('unit_id').where('group_id', '=', group.id).where('unit_id', '=', unit.id).executeTakeFirst();
+  if (already) throw new DirectoryError('conflict', `org unit ${unit.path} is already a member of this group`, 'member');
+  await db.insertInto('group_unit_members').values({ group_id: group.id, unit_id: unit.id, include_subunits: unitMember.includeSubunits ? 1 : 0 }).execute();
 }
 
 export async function addMember(db: Kysely<Database>, groupAddress: string, memberAddress: string): Promise<void> {
   const group = await findGroup(db, groupAddress);
+  const unitMember = parseUnitMember(memberAddress);
+  if (unitMember) return addUnitMember(db, group, unitMember);
   const member = await principalAt(db, memberAddress);
   if (member.tenant_id !== group.tenant_id) throw new DirectoryError('invalid', `${memberAddress} belongs to another organisation`, 'member');
   if (member.kind !== 'user' && member.kind !== 'group') throw new DirectoryError('invalid', `${memberAddress} is a ${member.kind}; members are users or groups`, 'member');
@@ -113,6 +160,13 @@ export async function addMember(db: Kysely<Database>, groupAddress: string, memb
 
 export async function removeMember(db: Kysely<Database>, groupAddress: string, memberAddress: string): Promise<void> {
   const group = await findGroup(db, groupAddress);
+  const unitMember = parseUnitMember(memberAddress);
+  if (unitMember) {
+    const unit = await findUnit(db, group.tenant_id, unitMember.path, 'member');
+    const removed = await db.deleteFrom('group_unit_members').where('group_id', '=', group.id).where('unit_id', '=', unit.id).executeTakeFirst();
+    if (Number(removed.numDeletedRows) === 0) throw new DirectoryError('not_found', `org unit ${unit.path} is not a member of ${groupAddress}`, 'member');
+    return;
+  }
   const member = await principalAt(db, memberAddress);
   const result = await db.deleteFrom('group_members').where('group_id', '=', group.id).where('member_id', '=', member.id).executeTakeFirst();
   if (Number(result.numDeletedRows) === 0) throw new DirectoryError('not_found', `${memberAddress} is not a member of ${groupAddress}`, 'member');
@@ -165,6 +219,7 @@ export async function removeGroup(db: Kysely<Database>, groupAddress: string): P
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('group_members').where((eb) => eb.or([eb('group_id', '=', group.id), eb('member_id', '=', group.id)])).execute();
     await trx.deleteFrom('group_senders').where('group_id', '=', group.id).execute();
+    await trx.deleteFrom('group_unit_members').where('group_id', '=', group.id).execute();
     await trx.deleteFrom('groups').where('principal_id', '=', group.id).execute();
     await trx.updateTable('domains').set({ catch_all_principal_id: null }).where('catch_all_principal_id', '=', group.id).execute();
     await trx.deleteFrom('addresses').where('principal_id', '=', group.id).execute();
@@ -173,12 +228,14 @@ export async function removeGroup(db: Kysely<Database>, groupAddress: string): P
 }
 
 export interface GroupMember {
+  /** A primary address, or for an org unit `unit:PATH` (with sub-units) / `unit-only:PATH`: the form addMember takes. */
   address: string;
-  kind: 'user' | 'group';
+  kind: 'user' | 'group' | 'unit';
+  /** For a unit: its path, and whether its sub-units count. */
   displayName: string;
 }
 
-/** Direct members; with `expand`, every person the group delivers to. */
+/** Direct members (org units as `unit:PATH`, which removeMember accepts back); with `expand`, every person the group delivers to. */
 export async function listMembers(db: Kysely<Database>, groupAddress: string, options: { expand?: boolean } = {}): Promise<GroupMember[]> {
   const group = await findGroup(db, groupAddress);
   const principals = options.expand
@@ -186,6 +243,18 @@ export async function listMembers(db: Kysely<Database>, groupAddress: string, op
     : await db.selectFrom('group_members as m').innerJoin('principals as p', 'p.id', 'm.member_id').selectAll('p').where('m.group_id', '=', group.id).orderBy('p.id').execute();
   const members: GroupMember[] = [];
   for (const p of principals) members.push({ address: await primaryAddress(db, p.id), kind: p.kind === 'group' ? 'group' : 'user', displayName: p.display_name });
+  if (!options.expand) {
+    const units = await db
+      .selectFrom('group_unit_members as gu')
+      .innerJoin('org_units as u', 'u.id', 'gu.unit_id')
+      .select(['u.path', 'gu.include_subunits'])
+      .where('gu.group_id', '=', group.id)
+      .execute();
+    for (const unit of units) {
+      const includeSubunits = unit.include_subunits === 1;
+      members.push({ address: unitMemberName(unit.path, includeSubunits), kind: 'unit', displayName: includeSubunits ? `${unit.path} (with sub-units)` : unit.path });
+    }
+  }
   return members.sort((a, b) => a.address.localeCompare(b.address));
 }
 

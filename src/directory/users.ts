@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 import { releaseAccountBlobs } from '../mail/account-data.ts';
 import { createDefaultMailboxes } from '../mail/mailboxes.ts';
@@ -7,35 +7,31 @@ import { unlockAccount } from './account-lockout.ts';
 import { principalRow } from './principal-row.ts';
 import { findAddressDomain, findDomain } from './domains.ts';
 import { DirectoryError } from './errors.ts';
+import { lockTenant } from './tenants.ts';
 import { normalizeAddress } from './names.ts';
+import { checkPasswordPolicy } from './password-policy.ts';
 import { hashPassword } from './passwords.ts';
+import { revokeAllWebSessions } from './web-sessions.ts';
 
 export interface NewUser {
   address: string;
   password: string;
   displayName?: string;
-  /** Bytes; 0 or absent means unlimited. */
+  /** Bytes; 0 means unlimited; absent means the domain's default quota (unlimited unless set). */
   quotaBytes?: number;
-}
-
-export const MIN_PASSWORD_LENGTH = 8;
-
-export function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new DirectoryError('invalid', `password must be at least ${MIN_PASSWORD_LENGTH} characters`, 'password');
-  }
 }
 
 export async function addUser(db: Kysely<Database>, user: NewUser): Promise<Principal> {
   const { address, domain: domainName } = normalizeAddress(user.address);
-  checkPassword(user.password);
   const domain = await findAddressDomain(db, domainName);
+  await checkPasswordPolicy(db, domain.tenant_id, user.password, { login: address });
   const passwordHash = await hashPassword(user.password);
   return db.transaction().execute(async (trx) => {
     if (await trx.selectFrom('addresses').select('address').where('address', '=', address).executeTakeFirst()) {
       throw new DirectoryError('conflict', `address ${address} is already in use`, 'address');
     }
-    const tenant = await trx.selectFrom('tenants').selectAll().where('id', '=', domain.tenant_id).executeTakeFirstOrThrow();
+    // max_users counts principals of kind 'user' only: shared mailboxes, groups and resources are free.
+    const tenant = await lockTenant(trx, domain.tenant_id);
     if (tenant.max_users > 0) {
       const { n } = await trx
         .selectFrom('principals')
@@ -47,7 +43,7 @@ export async function addUser(db: Kysely<Database>, user: NewUser): Promise<Prin
     }
     const principal = await trx
       .insertInto('principals')
-      .values(principalRow({ tenant_id: domain.tenant_id, kind: 'user', login: address, display_name: user.displayName ?? '', password_hash: passwordHash, role: 'user', quota_bytes: user.quotaBytes ?? 0 }))
+      .values({ ...principalRow({ tenant_id: domain.tenant_id, kind: 'user', login: address, display_name: user.displayName ?? '', password_hash: passwordHash, role: 'user', quota_bytes: user.quotaBytes ?? domain.default_quota_bytes }), password_changed_at: Date.now() })
       .returningAll()
       .executeTakeFirstOrThrow();
     await trx.insertInto('addresses').values({ address, domain_id: domain.id, principal_id: principal.id, is_primary: 1 }).execute();
@@ -68,6 +64,12 @@ export async function findUser(db: Kysely<Database>, address: string): Promise<P
   return row;
 }
 
+export async function findUserById(db: Kysely<Database>, id: number): Promise<Principal> {
+  const row = await db.selectFrom('principals').selectAll().where('id', '=', id).where('kind', '=', 'user').executeTakeFirst();
+  if (!row) throw new DirectoryError('not_found', `no such user: #${id}`, 'user');
+  return row;
+}
+
 export interface UserSummary {
   id: number;
   address: string;
@@ -78,40 +80,85 @@ export interface UserSummary {
   disabled: boolean;
 }
 
-export async function listUsers(db: Kysely<Database>, options: { domain?: string } = {}): Promise<UserSummary[]> {
+export interface UserPageFilter {
+  /** Only this tenant's users. */
+  tenantId?: number | null;
+  /** Only users whose primary address is at one of these domains. */
+  domainIds?: readonly number[];
+  /** Case-insensitive substring of the address or the display name. */
+  query?: string;
+  /** The address the previous page ended with (keyset pagination). */
+  after?: string;
+  limit: number;
+}
+
+/** `%` and `_` in a search are literal characters, not patterns. */
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * One page of users ordered by primary address. Keyset pagination (`address > after`) reads
+ * only the page from the (tenant_id, kind, login) index however deep the page is, unlike OFFSET;
+ * the search is a substring match served by trigram indexes on PostgreSQL.
+ */
+export async function listUserPage(db: Kysely<Database>, filter: UserPageFilter): Promise<{ items: UserSummary[]; next: string | null }> {
+  // SQLite with a search of 3 characters or more: the trigram table (migration 9) finds the rows,
+  // and the unary + keeps the planner from walking the login index instead (its ORDER BY would
+  // otherwise win); the LIKE below still decides. PostgreSQL's trigram indexes serve the LIKE.
+  const trigrams = filter.query !== undefined && filter.query.length >= 3 && !(db.getExecutor().adapter instanceof PostgresAdapter);
+  const col = (name: 'p.kind' | 'p.login' | 'p.tenant_id') => (trigrams ? sql`+${sql.ref(name)}` : sql.ref(name));
   let query = db
     .selectFrom('principals as p')
-    .innerJoin('addresses as a', 'a.principal_id', 'p.id')
-    .select(['p.id', 'p.login', 'p.display_name', 'p.quota_bytes', 'p.used_bytes', 'p.disabled', 'a.address', 'a.is_primary'])
-    .where('p.kind', '=', 'user');
-  if (options.domain) {
-    const domain = await findDomain(db, options.domain);
-    query = query.where('p.id', 'in', db.selectFrom('addresses').select('principal_id').where('domain_id', '=', domain.id));
+    .innerJoin('addresses as a', (join) => join.onRef('a.principal_id', '=', 'p.id').on('a.is_primary', '=', 1))
+    .select(['p.id', 'p.login', 'p.display_name', 'p.quota_bytes', 'p.used_bytes', 'p.disabled', 'a.address'])
+    .where(col('p.kind'), '=', 'user')
+    .where(col('p.login'), 'is not', null);
+  if (filter.tenantId !== undefined && filter.tenantId !== null) query = query.where(col('p.tenant_id'), '=', filter.tenantId);
+  const ids = filter.domainIds;
+  if (ids) {
+    if (ids.length === 0) return { items: [], next: null };
+    query = query.where('a.domain_id', 'in', ids);
   }
-  const rows = await query.orderBy('p.login').orderBy('a.address').execute();
-  const users = new Map<number, UserSummary>();
-  for (const row of rows) {
-    let user = users.get(row.id);
-    if (!user) {
-      user = { id: row.id, address: row.login ?? row.address, displayName: row.display_name, aliases: [], quotaBytes: row.quota_bytes, usedBytes: row.used_bytes, disabled: row.disabled === 1 };
-      users.set(row.id, user);
-    }
-    if (!row.is_primary) user.aliases.push(row.address);
+  if (filter.query) {
+    const pattern = likePattern(filter.query);
+    query = query.where((eb) => eb.or([sql<boolean>`${eb.ref('p.login')} like ${pattern} escape '\\'`, sql<boolean>`lower(${eb.ref('p.display_name')}) like ${pattern} escape '\\'`]));
+    if (trigrams) query = query.where('p.id', 'in', sql<number>`(select rowid from principal_search where principal_search match ${`"${filter.query.replace(/"/g, '""')}"`})`);
   }
-  return [...users.values()];
+  if (filter.after !== undefined) query = query.where(col('p.login'), '>', filter.after);
+  const rows = await query.orderBy(col('p.login')).limit(filter.limit + 1).execute();
+  const page = rows.slice(0, filter.limit);
+  const aliases = page.length === 0 ? [] : await db.selectFrom('addresses').select(['principal_id', 'address']).where('principal_id', 'in', page.map((r) => r.id)).where('is_primary', '=', 0).orderBy('address').execute();
+  const items = page.map((row) => ({
+    id: Number(row.id),
+    address: row.login ?? row.address,
+    displayName: row.display_name,
+    aliases: aliases.filter((a) => Number(a.principal_id) === Number(row.id)).map((a) => a.address),
+    quotaBytes: Number(row.quota_bytes),
+    usedBytes: Number(row.used_bytes),
+    disabled: row.disabled === 1,
+  }));
+  return { items, next: rows.length > filter.limit ? (page[page.length - 1].login ?? null) : null };
+}
+
+export async function updateUser(db: Kysely<Database>, id: number, changes: { displayName?: string; quotaBytes?: number; disabled?: boolean }): Promise<void> {
+  if (changes.quotaBytes !== undefined && (!Number.isSafeInteger(changes.quotaBytes) || changes.quotaBytes < 0)) {
+    throw new DirectoryError('invalid', 'quota must be a whole number of bytes, 0 for unlimited', 'quotaBytes');
+  }
+  const set: { display_name?: string; quota_bytes?: number; disabled?: number } = {};
+  if (changes.displayName !== undefined) set.display_name = changes.displayName;
+  if (changes.quotaBytes !== undefined) set.quota_bytes = changes.quotaBytes;
+  if (changes.disabled !== undefined) set.disabled = changes.disabled ? 1 : 0;
+  if (Object.keys(set).length > 0) await db.updateTable('principals').set(set).where('id', '=', id).execute();
 }
 
 export async function setPassword(db: Kysely<Database>, address: string, password: string): Promise<void> {
-  checkPassword(password);
   const user = await findUser(db, address);
-  await db.updateTable('principals').set({ password_hash: await hashPassword(password) }).where('id', '=', user.id).execute();
-  // A new password set by an administrator is how a locked-out user gets back in.
+  await checkPasswordPolicy(db, user.tenant_id, password, { login: user.login });
+  await db.updateTable('principals').set({ password_hash: await hashPassword(password), password_changed_at: Date.now() }).where('id', '=', user.id).execute();
+  // A new password set by an administrator is how a locked-out user gets back in; it also ends every web session.
   await unlockAccount(db, user.id);
-}
-
-export async function setQuota(db: Kysely<Database>, address: string, quotaBytes: number): Promise<void> {
-  const user = await findUser(db, address);
-  await db.updateTable('principals').set({ quota_bytes: quotaBytes }).where('id', '=', user.id).execute();
+  await revokeAllWebSessions(db, user.id);
 }
 
 /** Deletes a user with all their mail; the shared message bytes are released, not destroyed. */

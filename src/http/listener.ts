@@ -1,16 +1,24 @@
-// The HTTP listener (ports.http): Fastify, serving client autoconfiguration for now; the admin API
-// and webmail will register their routes on the same instance.
+// The HTTP listener (ports.http): Fastify, serving client autoconfiguration and the admin API
+// (under /api); webmail will register its routes on the same instance.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 
+import { DEFAULT_PORTS, type PetrelConfig } from '../config/config.ts';
 import type { Database } from '../store/schema.ts';
+import { registerAdminApi } from './api/plugin.ts';
 import { registerAutoconfigRoutes } from './autoconfig-routes.ts';
+import type { JmapServices } from '../jmap/context.ts';
+import { registerJmapRoutes } from '../jmap/routes.ts';
 import { STANDARD_CLIENT_PORTS } from './autoconfig-documents.ts';
 
 export interface HttpListenerOptions {
   db: Kysely<Database>;
   hostname: string;
+  /** The ports this server listens on, for the DNS records the admin API lists (SRV, RFC 6186); default Petrel's default ports. */
+  ports?: PetrelConfig['ports'];
   log: (line: string) => void;
+  /** The JMAP server's mail core; without it (tools that only want autoconfig) there is no JMAP. */
+  jmap?: JmapServices;
 }
 
 /** Request bodies here are short XML documents; anything bigger is not a client asking for settings. */
@@ -31,6 +39,8 @@ export function buildHttpApp(options: HttpListenerOptions): FastifyInstance {
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('not found\n'));
   registerAutoconfigRoutes(app, { db: options.db, server: { hostname: options.hostname, ports: STANDARD_CLIENT_PORTS } });
+  registerAdminApi(app, { db: options.db, server: { hostname: options.hostname, ports: options.ports ?? DEFAULT_PORTS }, log: options.log });
+  if (options.jmap) registerJmapRoutes(app, options.jmap);
   return app;
 }
 

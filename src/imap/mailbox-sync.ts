@@ -36,7 +36,7 @@ export function announceExpunged(session: ImapSession, selected: SelectedMailbox
 export async function announceChanges(session: ImapSession, selected: SelectedMailbox, allowExpunge: boolean): Promise<void> {
   const { mail } = session.services;
   const since = selected.knownModseq;
-  const changes = await mail.changesSince(session.accountId, selected.id, since);
+  const changes = await mail.changesSince(selected.accountId, selected.id, since);
   if (session.selected !== selected) return;
 
   for (const uid of changes.expunged) if (selected.seqOf(uid) > 0) selected.pendingExpunge.add(uid);

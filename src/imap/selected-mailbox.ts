@@ -44,6 +44,10 @@ export class SelectedMailbox {
     readonly readOnly: boolean,
     uids: number[],
     modseq: number,
+    /** The account owning the mailbox: the user's own, or whoever shared it (RFC 4314). */
+    readonly accountId: number,
+    /** The user's RFC 4314 rights on it, as they were at SELECT. */
+    readonly rights: string,
   ) {
     this.uids = uids;
     this.knownModseq = modseq;

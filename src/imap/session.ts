@@ -3,7 +3,9 @@ import type { SecureContext } from 'node:tls';
 import type { LoginThrottle } from '../directory/login-throttle.ts';
 import type { AccountChange, ChangeBus } from '../events/change-bus.ts';
 import { MailError } from '../mail/errors.ts';
+import { flagPermission, permittedFlags } from '../mail/acl.ts';
 import type { MailStore } from '../mail/mail-store.ts';
+import type { MailboxAccess } from '../mail/shared-access.ts';
 import { isLoopback } from '../smtp/listener.ts';
 import type { Principal } from '../store/schema.ts';
 import type { LoginContext } from '../directory/audit.ts';
@@ -59,6 +61,8 @@ export class ImapSession {
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
   private unsubscribe: (() => void) | null = null;
+  /** While a mailbox someone shared is selected: its owner's change feed, which IDLE listens to as well. */
+  private unsubscribeShared: (() => void) | null = null;
   /** Set by the change bus when the selected mailbox changed; cleared by a sync. */
   private dirty = false;
   private idleTag: string | null = null;
@@ -107,6 +111,14 @@ export class ImapSession {
   get accountId(): number {
     if (!this.principal) throw new Error('not authenticated');
     return this.principal.id;
+  }
+
+  /**
+   * The mailbox the user means by `name`, own or shared (`Shared/<owner>/<folder>`), with the
+   * user's rights on it; refused unless the rights include every letter of `need` (RFC 4314).
+   */
+  resolveMailbox(name: string, need = ''): Promise<MailboxAccess> {
+    return this.services.mail.access.resolve(this.accountId, name, need);
   }
 
   get loginAllowed(): boolean {
@@ -244,7 +256,9 @@ export class ImapSession {
                 ? 'USEATTR'
               : err.code === 'too_large'
                 ? 'TOOBIG'
-                : 'CANNOT';
+                : err.code === 'no_permission'
+                  ? 'NOPERM'
+                  : 'CANNOT';
       return { status: 'NO', code, text: err.message };
     }
     this.services.log(`imap: ${command.name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -268,12 +282,18 @@ export class ImapSession {
     if (this.selected) this.send(['OK', { raw: `[HIGHESTMODSEQ ${this.selected.knownModseq}]` }, 'Highest']);
   }
 
-  /** The FLAGS and PERMANENTFLAGS responses for the selected mailbox's flags and known keywords. */
+  /**
+   * The FLAGS and PERMANENTFLAGS responses for the selected mailbox's flags and known keywords.
+   * In a shared mailbox PERMANENTFLAGS lists only the flags the user's rights let them change
+   * (RFC 4314 §4): \Seen with s, \Deleted with t, the rest and new keywords with w.
+   */
   sendFlagLists(): void {
     const selected = this.selected!;
     const flags = [...SYSTEM_FLAGS, ...selected.keywordNames()];
     this.send(['FLAGS', flagList(flags)]);
-    this.send(['OK', { raw: `[PERMANENTFLAGS (${selected.readOnly ? '' : [...flags, '\\*'].join(' ')})]` }, selected.readOnly ? 'No permanent flags permitted' : 'Flags permitted']);
+    const permission = flagPermission(selected.rights);
+    const permanent = selected.readOnly ? [] : [...permittedFlags(permission, flags), ...(permission.others ? ['\\*'] : [])];
+    this.send(['OK', { raw: `[PERMANENTFLAGS (${permanent.join(' ')})]` }, selected.readOnly ? 'No permanent flags permitted' : 'Flags permitted']);
   }
 
   /**
@@ -296,7 +316,7 @@ export class ImapSession {
   async claimRecent(uids: number[]): Promise<void> {
     const selected = this.selected!;
     if (uids.length === 0) return;
-    const first = await this.services.mail.claimRecent(this.accountId, selected.id, !selected.readOnly);
+    const first = await this.services.mail.claimRecent(selected.accountId, selected.id, !selected.readOnly);
     for (const uid of uids) if (uid >= first) selected.recent.add(uid);
   }
 
@@ -312,6 +332,10 @@ export class ImapSession {
     this.selected = selected;
     this.state = selected ? 'selected' : 'auth';
     this.dirty = false;
+    this.unsubscribeShared?.();
+    this.unsubscribeShared = null;
+    // Changes are published per owning account: others' changes to a shared mailbox come on its owner's feed.
+    if (selected && selected.accountId !== this.principal?.id) this.unsubscribeShared = this.services.changes.subscribe(selected.accountId, (change) => this.changed(change));
   }
 
   private changed(change: AccountChange): void {
@@ -360,6 +384,8 @@ export class ImapSession {
     this.state = 'logout';
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.unsubscribeShared?.();
+    this.unsubscribeShared = null;
     if (this.lineWaiter) this.lineWaiter(null);
   }
 

@@ -7,7 +7,8 @@ import { MailError } from './errors.ts';
 import { joinKeywords } from './flags.ts';
 import { CHANGE_CREATED, CHANGE_UPDATED, recordChanges } from './modseq.ts';
 import type { PreparedMessage } from './prepared-message.ts';
-import { messageSearchText } from './search.ts';
+import { SearchIndexer } from './search-indexer.ts';
+import { tenantOverStorage, type TenantCharge } from './tenant-storage.ts';
 import { threadParents } from './thread-tree.ts';
 import { assignThread } from './threads.ts';
 
@@ -26,6 +27,8 @@ export interface Delivery {
   receivedAt?: number;
   /** More writes that must commit with this delivery or not at all (e.g. queueing the remote copies of a submission). */
   alsoWrite?: (trx: Kysely<Database>) => Promise<void>;
+  /** Other messages stored in the same commit, all or none (a submission's Sent copy beside the recipients' copies). */
+  together?: Delivery[];
 }
 
 export interface DeliveredEntry {
@@ -37,6 +40,7 @@ export interface DeliveredEntry {
 }
 
 export interface DeliveryContext {
+  db: Kysely<Database>;
   blobs: BlobStore;
   fulltext: FullTextIndex;
 }
@@ -47,33 +51,60 @@ function addressText(list: { name: string; address: string }[]): string {
 
 /**
  * Charges quota to every account first, with a guarded UPDATE that also takes the account's next
- * modseq and row lock. If one account has no room, the ones already charged are refunded and the
- * whole delivery is refused before anything else is written, so it never lands half.
+ * modseq and row lock. If one account has no room, or the charges take a tenant past its storage
+ * limit (see tenant-storage.ts; the UPDATE reads the limit too), the ones already charged are
+ * refunded and the whole delivery is refused before anything else is written, so it never lands half.
  */
-async function chargeAccounts(trx: Kysely<Database>, accountIds: number[], size: number): Promise<Map<number, number>> {
+async function chargeAccounts(trx: Kysely<Database>, ctx: DeliveryContext, accountIds: number[], size: number): Promise<Map<number, number>> {
   const modseqs = new Map<number, number>();
+  const tenantCharges = new Map<number, TenantCharge>();
+  const refuse = async (message: string): Promise<never> => {
+    for (const charged of modseqs.keys()) {
+      await trx.updateTable('principals').set({ used_bytes: sql`used_bytes - ${size}` }).where('id', '=', charged).execute();
+    }
+    throw new MailError('over_quota', message);
+  };
   for (const accountId of accountIds) {
     const row = await trx
       .updateTable('principals')
       .set({ used_bytes: sql`used_bytes + ${size}`, modseq: sql`modseq + 1` })
       .where('id', '=', accountId)
       .where((eb) => eb.or([eb('quota_bytes', '=', 0), eb(sql`used_bytes + ${size}`, '<=', eb.ref('quota_bytes'))]))
-      .returning('modseq')
+      .returning((eb) => ['modseq', 'tenant_id', eb.selectFrom('tenants').select('max_storage').whereRef('tenants.id', '=', 'principals.tenant_id').as('tenant_limit')])
       .executeTakeFirst();
-    if (!row) {
-      for (const charged of modseqs.keys()) {
-        await trx.updateTable('principals').set({ used_bytes: sql`used_bytes - ${size}` }).where('id', '=', charged).execute();
-      }
-      throw new MailError('over_quota', `mailbox of account ${accountId} is over quota`);
-    }
+    if (!row) return refuse(`mailbox of account ${accountId} is over quota`);
     modseqs.set(accountId, Number(row.modseq));
+    const limit = Number(row.tenant_limit ?? 0);
+    if (limit > 0) tenantCharges.set(Number(row.tenant_id), { limit, added: (tenantCharges.get(Number(row.tenant_id))?.added ?? 0) + size });
   }
+  const overTenant = tenantCharges.size > 0 ? await tenantOverStorage(trx, ctx, tenantCharges) : null;
+  if (overTenant !== null) return refuse(`tenant ${overTenant} is over its storage limit`);
   return modseqs;
 }
 
-/** Writes one delivery inside the caller's transaction. */
+/**
+ * Writes one delivery, and the deliveries it carries `together`, inside the caller's transaction.
+ * A refusal (over quota) of a later part must also take back what the earlier parts wrote, since
+ * the group commit goes on committing the rest of its batch in this transaction: hence the savepoint.
+ */
 export async function writeDelivery(trx: Kysely<Database>, ctx: DeliveryContext, delivery: Delivery): Promise<DeliveredEntry[]> {
-  const { raw, hash, parsed } = delivery.message;
+  const together = delivery.together ?? [];
+  if (together.length === 0) return writeOneDelivery(trx, ctx, delivery);
+  await sql`savepoint delivery_together`.execute(trx);
+  try {
+    const delivered = await writeOneDelivery(trx, ctx, delivery);
+    for (const part of together) delivered.push(...(await writeDelivery(trx, ctx, part)));
+    await sql`release savepoint delivery_together`.execute(trx);
+    return delivered;
+  } catch (err) {
+    await sql`rollback to savepoint delivery_together`.execute(trx);
+    await sql`release savepoint delivery_together`.execute(trx);
+    throw err;
+  }
+}
+
+async function writeOneDelivery(trx: Kysely<Database>, ctx: DeliveryContext, delivery: Delivery): Promise<DeliveredEntry[]> {
+  const { raw, hash, parsed, searchText } = delivery.message;
   const receivedAt = delivery.receivedAt ?? Date.now();
   const byAccount = new Map<number, DeliveryTarget[]>();
   for (const target of delivery.targets) {
@@ -86,13 +117,12 @@ export async function writeDelivery(trx: Kysely<Database>, ctx: DeliveryContext,
     const found = await trx.selectFrom('mailboxes').select('id').where('account_id', '=', accountId).where('id', 'in', ids).execute();
     if (found.length !== ids.length) throw new MailError('not_found', `a target mailbox of account ${accountId} does not exist`);
   }
-  const modseqs = await chargeAccounts(trx, [...byAccount.keys()], raw.byteLength);
+  const modseqs = await chargeAccounts(trx, ctx, [...byAccount.keys()], raw.byteLength);
 
   const envelope = JSON.stringify(parsed.rawEnvelope);
   const bodyStructure = JSON.stringify(parsed.body);
   const from = addressText(parsed.envelope.from);
   const to = addressText([...parsed.envelope.to, ...parsed.envelope.cc]);
-  const searchText = messageSearchText(parsed.headers, parsed.searchText);
   const delivered: DeliveredEntry[] = [];
 
   for (const [accountId, targets] of byAccount) {
@@ -129,7 +159,8 @@ export async function writeDelivery(trx: Kysely<Database>, ctx: DeliveryContext,
       .returning('id')
       .executeTakeFirstOrThrow();
     const messageId = Number(message.id);
-    await ctx.fulltext.add(trx, messageId, searchText);
+    if (ctx.fulltext.deferred) SearchIndexer.of(ctx).defer(messageId, hash, searchText);
+    else await ctx.fulltext.add(trx, messageId, searchText);
 
     for (const target of targets) {
       // Taking the UID and bumping HIGHESTMODSEQ in one UPDATE also locks the mailbox row, so

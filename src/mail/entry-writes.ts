@@ -75,9 +75,11 @@ export async function removeEntries(
   }
   const orphans = messageIds.filter((id) => !stillUsed.has(id));
   let freed = 0;
+  const threads = new Set<number>();
   for (const slice of chunked(orphans, IDS_PER_QUERY)) {
-    const messages = await trx.selectFrom('messages').select(['id', 'blob_hash', 'size']).where('id', 'in', slice).execute();
+    const messages = await trx.selectFrom('messages').select(['id', 'blob_hash', 'size', 'thread_id']).where('id', 'in', slice).execute();
     freed += messages.reduce((sum, m) => sum + Number(m.size), 0);
+    for (const m of messages) threads.add(Number(m.thread_id));
     await fulltext.remove(trx, slice);
     await trx.deleteFrom('messages').where('id', 'in', slice).execute();
     for (const m of messages) await releaseBlob(trx, m.blob_hash);
@@ -96,6 +98,13 @@ export async function removeEntries(
     modseq,
     messageIds.map((id) => ({ type: 'Email' as const, objectId: id, op: orphanSet.has(id) ? CHANGE_DESTROYED : CHANGE_UPDATED })),
   );
+  // A thread that lost a message changed its emailIds (JMAP Thread/changes); one that lost its last is gone.
+  const remaining = new Set<number>();
+  for (const slice of chunked([...threads], IDS_PER_QUERY)) {
+    const rows = await trx.selectFrom('messages').select('thread_id').distinct().where('account_id', '=', accountId).where('thread_id', 'in', slice).execute();
+    for (const r of rows) remaining.add(Number(r.thread_id));
+  }
+  await recordManyChanges(trx, accountId, modseq, [...threads].map((id) => ({ type: 'Thread' as const, objectId: id, op: remaining.has(id) ? CHANGE_UPDATED : CHANGE_DESTROYED })));
 }
 
 /**

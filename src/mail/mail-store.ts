@@ -5,6 +5,7 @@ import type { Store } from '../store/database.ts';
 import type { Database, MessageRow } from '../store/schema.ts';
 import { writeDelivery, type DeliveredEntry, type Delivery } from './deliver.ts';
 import { insertCopies, ownedMailbox, recordManyChanges, removeEntries, selectEntries } from './entry-writes.ts';
+import { flagPermission, permittedFlags, restrictFlags, storeAllowed, type FlagPermission } from './acl.ts';
 import { MailError } from './errors.ts';
 import { applyFlagChange, FLAG_DELETED, formatFlags, parseFlags, type FlagMode } from './flags.ts';
 import { FlagCache } from './flag-cache.ts';
@@ -14,6 +15,7 @@ import { createMailboxPath, findMailbox, listMailboxes, listSubscriptions, mailb
 import { CHANGE_DESTROYED, CHANGE_UPDATED, nextModseq, recordChanges } from './modseq.ts';
 import { prepareMessage, type PreparedMessage } from './prepared-message.ts';
 import { searchMailbox } from './search.ts';
+import { SharedAccess } from './shared-access.ts';
 import type { SearchKey, SortCriterion, ThreadAlgorithm, ThreadNode } from './search-criteria.ts';
 import { sortEntries } from './sort.ts';
 import { threadEntries } from './thread-tree.ts';
@@ -78,12 +80,15 @@ export interface EntrySummary {
 export class MailStore {
   private readonly deliveries: GroupCommit<Delivery, DeliveredEntry[]>;
   private readonly flagCache: FlagCache;
+  /** Who reaches which mailbox with which rights (RFC 4314 ACLs, the shared namespace). */
+  readonly access: SharedAccess;
 
   constructor(
     readonly store: Store,
     readonly changes: ChangeBus,
   ) {
     this.flagCache = new FlagCache(store.db);
+    this.access = new SharedAccess(store.db);
     this.deliveries = new GroupCommit(
       store.db,
       (trx, delivery) => writeDelivery(trx, store, delivery),
@@ -341,9 +346,13 @@ export class MailStore {
   /**
    * Adds, removes or replaces flags; every entry that changes takes one new modseq. With
    * `unchangedSince` (RFC 7162 §3.1.3), entries modified after it are left alone and reported failed.
+   * With `rights` (someone else's mailbox, RFC 4314 §4) only the flags those rights cover change;
+   * a STORE of nothing but forbidden flags is refused.
    */
-  async storeFlags(accountId: number, mailboxId: number, uids: number[], mode: FlagMode, names: string[], options: { unchangedSince?: number } = {}): Promise<StoreFlagsResult> {
+  async storeFlags(accountId: number, mailboxId: number, uids: number[], mode: FlagMode, names: string[], options: { unchangedSince?: number; rights?: string } = {}): Promise<StoreFlagsResult> {
     const change = parseFlags(names);
+    const permission = options.rights === undefined ? null : flagPermission(options.rights);
+    if (permission && !storeAllowed(permission, change, mode)) throw new MailError('no_permission', 'you may not change these flags in this shared mailbox');
     const result = await this.write(async (trx) => {
       const rows = await selectEntries(trx, accountId, mailboxId, uids);
       const limit = options.unchangedSince;
@@ -353,7 +362,8 @@ export class MailStore {
       const unchanged: FlagState[] = [];
       for (const row of rows) {
         if (limit !== undefined && Number(row.modseq) > limit) continue;
-        const next = applyFlagChange(mode, change, row.flags, row.keywords);
+        const applied = applyFlagChange(mode, change, row.flags, row.keywords);
+        const next = permission ? restrictFlags(permission, row, applied) : applied;
         if (next.flags === row.flags && next.keywords === row.keywords) {
           unchanged.push({ uid: Number(row.uid), flags: formatFlags(row.flags, row.keywords), modseq: Number(row.modseq) });
           continue;
@@ -442,6 +452,37 @@ export class MailStore {
     return result;
   }
 
+  /**
+   * COPY between accounts (a shared mailbox and one's own): each message is stored anew in the
+   * target account, which it is charged to; flags go along as far as `rights` on the target
+   * allow (RFC 4314 §4). Returns the source and new UIDs.
+   */
+  async copyAcross(fromAccountId: number, fromMailboxId: number, uids: number[], toAccountId: number, toMailboxId: number, rights: string): Promise<{ uidvalidity: number; pairs: [number, number][] }> {
+    const target = await this.store.db.selectFrom('mailboxes').select('uidvalidity').where('id', '=', toMailboxId).where('account_id', '=', toAccountId).executeTakeFirst();
+    if (!target) throw new MailError('not_found', `no mailbox ${toMailboxId}`);
+    const entries = await this.fetchEntries(fromAccountId, fromMailboxId, uids, { meta: false });
+    const permission: FlagPermission = flagPermission(rights);
+    const deliveries: Delivery[] = [];
+    for (const entry of entries) {
+      const { flags, keywords } = parseFlags(permittedFlags(permission, entry.flags));
+      const message = await this.prepare(await this.readBlob(entry.blobHash));
+      deliveries.push({ message, targets: [{ accountId: toAccountId, mailboxId: toMailboxId, flags, keywords }], receivedAt: entry.receivedAt });
+    }
+    const written = await this.writeDeliveries(deliveries);
+    return { uidvalidity: Number(target.uidvalidity), pairs: entries.map((entry, i) => [entry.uid, written[i].uid]) };
+  }
+
+  /** Several deliveries in one transaction: all stored or none. */
+  private async writeDeliveries(deliveries: Delivery[]): Promise<DeliveredEntry[]> {
+    const entries = await this.write(async (trx) => {
+      const written: DeliveredEntry[] = [];
+      for (const delivery of deliveries) written.push(...(await writeDelivery(trx, this.store, delivery)));
+      return written;
+    });
+    this.announce(entries);
+    return entries;
+  }
+
   /** RFC 3502 MULTIAPPEND: every message is stored, or none (over quota, say). */
   async appendMany(accountId: number, mailboxName: string, messages: { raw: Buffer; flags?: string[]; receivedAt?: number }[]): Promise<{ uidvalidity: number; uids: number[] }> {
     const mailbox = await findMailbox(this.store.db, accountId, mailboxName);
@@ -450,12 +491,7 @@ export class MailStore {
       const { flags, keywords } = parseFlags(m.flags ?? []);
       deliveries.push({ message: await this.prepare(m.raw), targets: [{ accountId, mailboxId: mailbox.id, flags, keywords }], receivedAt: m.receivedAt });
     }
-    const entries = await this.write(async (trx) => {
-      const written: DeliveredEntry[] = [];
-      for (const delivery of deliveries) written.push(...(await writeDelivery(trx, this.store, delivery)));
-      return written;
-    });
-    this.announce(entries);
+    const entries = await this.writeDeliveries(deliveries);
     return { uidvalidity: Number(mailbox.uidvalidity), uids: entries.map((e) => e.uid) };
   }
 

@@ -3,6 +3,7 @@ import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Store } from '../store/database.ts';
 import { foldSearchText as fold, type SearchScope, type SearchText } from '../store/fulltext.ts';
 import { UNINDEXED_THROUGH_KEY } from '../store/migrations/003-substring-search.ts';
+import { INDEXED_THROUGH_KEY } from '../store/migrations/014-deferred-search-index.ts';
 import type { Database } from '../store/schema.ts';
 import { FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_FLAGGED, FLAG_SEEN } from './flags.ts';
 import { decodeHeaderValue, parseAddressList, parseMessage, type Address, type AddressGroup, type Envelope, type HeaderField } from './mime/index.ts';
@@ -138,8 +139,8 @@ interface SearchContext {
   store: Store;
   accountId: number;
   now: number;
-  /** Messages with an id up to this one were stored before the substring index and are read instead. */
-  unindexedThrough: number;
+  /** Messages the substring index does not hold, which are read instead. */
+  gaps: IndexGaps;
   /** Index matches per query, for the rare tree where the index result must be tested row by row. */
   indexSets: Map<string, Promise<Set<number>>>;
 }
@@ -207,8 +208,8 @@ function compileUids(given: UidRange[]): Compiled {
 
 /**
  * A needle looked up in the substring index, exact where the index answers it. `verify` decides
- * for messages the index does not hold (stored before it existed) and, on SQLite, for needles
- * shorter than a trigram, by reading the message.
+ * for messages the index does not hold (stored before it existed, or not indexed yet) and, on
+ * SQLite, for needles shorter than a trigram, by reading the message.
  */
 function indexed(ctx: SearchContext, needle: string, scopes: SearchScope[], verify: (data: CandidateData) => Promise<boolean>): Compiled {
   const ids = ctx.store.fulltext.containing(needle, scopes);
@@ -226,13 +227,14 @@ function indexed(ctx: SearchContext, needle: string, scopes: SearchScope[], veri
   };
   const inIndex = async (data: CandidateData, applied: boolean): Promise<boolean> => applied || (await matched()).has(data.row.message_id);
   const condition = sql<SqlBool>`e.message_id in (${ids})`;
-  const through = ctx.unindexedThrough;
-  if (through === 0) return { condition, exact: true, joinsMessages: false, test: inIndex };
+  const gaps = ctx.gaps;
+  const unindexed = unindexedCondition(gaps, 'e.message_id');
+  if (!unindexed) return { condition, exact: true, joinsMessages: false, test: inIndex };
   return {
-    condition: sql<SqlBool>`(${condition} or e.message_id <= ${through})`,
+    condition: sql<SqlBool>`(${condition} or ${unindexed})`,
     exact: false,
     joinsMessages: false,
-    test: (data, applied) => (data.row.message_id <= through ? verify(data) : inIndex(data, applied)),
+    test: (data, applied) => (isUnindexed(gaps, data.row.message_id) ? verify(data) : inIndex(data, applied)),
   };
 }
 
@@ -403,21 +405,43 @@ function compile(ctx: SearchContext, key: SearchKey): Compiled {
   }
 }
 
-const unindexedByStore = new WeakMap<Store, Promise<number>>();
+/**
+ * The messages the substring index cannot answer for: those stored before it existed (ids up to
+ * `before`, fixed by migration 003) and, where indexing is deferred (SQLite, see
+ * search-indexer.ts), those stored since the indexer last caught up (ids above `after`).
+ */
+export interface IndexGaps {
+  before: number;
+  after: number;
+}
 
-/** Set once by migration 003 and never changed, so read once per open store. */
-function unindexedThrough(store: Store): Promise<number> {
-  let through = unindexedByStore.get(store);
-  if (!through) {
-    through = store.db
-      .selectFrom('settings')
-      .select('value')
-      .where('key', '=', UNINDEXED_THROUGH_KEY)
-      .executeTakeFirst()
-      .then((row) => Number(row?.value ?? 0));
-    unindexedByStore.set(store, through);
-  }
-  return through;
+/**
+ * Read per search: `after` moves with every index batch. Once the indexer has caught up with the
+ * newest message, `after` is Infinity, so the index answers alone and the query stays exact; a
+ * message committed between this read and the search's own query may then be left out of this
+ * one search, as if it had arrived a moment later.
+ */
+export async function indexGaps(store: Store): Promise<IndexGaps> {
+  const { rows } = await sql<{ before: string | null; after: string | null; newest: number | null }>`select
+      (select value from settings where key = ${UNINDEXED_THROUGH_KEY}) as before,
+      (select value from settings where key = ${INDEXED_THROUGH_KEY}) as after,
+      (select max(id) from messages) as newest`.execute(store.db);
+  const before = Number(rows[0]?.before ?? 0);
+  if (!store.fulltext.deferred) return { before, after: Infinity };
+  const after = Number(rows[0]?.after ?? 0);
+  return { before, after: after >= Number(rows[0]?.newest ?? 0) ? Infinity : after };
+}
+
+export function isUnindexed(gaps: IndexGaps, messageId: number): boolean {
+  return messageId <= gaps.before || messageId > gaps.after;
+}
+
+/** SQL true for the ids in a column (`e.message_id`, `m.id`) that the index does not hold; null when it holds every one. */
+export function unindexedCondition(gaps: IndexGaps, column: string): RawBuilder<SqlBool> | null {
+  const parts: RawBuilder<SqlBool>[] = [];
+  if (gaps.before > 0) parts.push(sql<SqlBool>`${sql.ref(column)} <= ${gaps.before}`);
+  if (Number.isFinite(gaps.after)) parts.push(sql<SqlBool>`${sql.ref(column)} > ${gaps.after}`);
+  return parts.length === 0 ? null : sql<SqlBool>`(${sql.join(parts, sql` or `)})`;
 }
 
 /**
@@ -425,10 +449,10 @@ function unindexedThrough(store: Store): Promise<number> {
  * substring index can decide (flags, UIDs, internal dates, sizes, modseq, object ids, Subject,
  * address fields, BODY, TEXT) runs as one SQL query; only entries that query lets through are read
  * further: for other header fields, the Date: header's own day, needles too short for trigrams,
- * and messages stored before the index existed.
+ * and messages the index does not hold (see IndexGaps).
  */
 export async function searchMailbox(store: Store, accountId: number, mailboxId: number, key: SearchKey, now = Date.now()): Promise<number[]> {
-  const ctx: SearchContext = { store, accountId, now, unindexedThrough: await unindexedThrough(store), indexSets: new Map() };
+  const ctx: SearchContext = { store, accountId, now, gaps: await indexGaps(store), indexSets: new Map() };
   const compiled = compile(ctx, key);
   const db: Kysely<Database> = store.db;
   const where = compiled.condition ?? sql<SqlBool>`1 = 1`;

@@ -9,9 +9,11 @@ import { MessageRouter } from '../delivery/router.ts';
 import { SubmissionService } from '../delivery/submission.ts';
 import { ensureAdminAccount } from '../directory/admin-account.ts';
 import { authenticate, type LoginContext } from '../directory/authenticate.ts';
+import { useBreachedPasswordsFile } from '../directory/breached-passwords.ts';
 import { ensureDefaultTenant } from '../directory/tenants.ts';
 import { ChangeBus } from '../events/change-bus.ts';
 import { MailStore } from '../mail/mail-store.ts';
+import { SearchIndexer } from '../mail/search-indexer.ts';
 import { createHttpListener } from '../http/listener.ts';
 import { createImapListener } from '../imap/listener.ts';
 import { LoginThrottle } from '../directory/login-throttle.ts';
@@ -39,6 +41,7 @@ export interface RunningServer {
 /** Starts every listener of one node over one store (DESIGN.md, "Process and configuration"). */
 export async function startServer(config: PetrelConfig, log: (line: string) => void): Promise<RunningServer> {
   const store = await openStore({ dataDir: config.dataDir, database: config.database });
+  useBreachedPasswordsFile(config.security.breachedPasswordsFile);
   const servers: { name: string; server: SMTPServer }[] = [];
   /** Mail access listeners (POP3, and IMAP beside it): bound after the SMTP ones, closed before the store. */
   const access: { name: string; port: number; listener: { listen(port: number, host: string): Promise<number>; close(): Promise<void> } }[] = [];
@@ -84,7 +87,7 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
     if (ports.imap) access.push({ name: 'imap', port: ports.imap, listener: createImapListener({ implicitTls: false, tls }, imapServices) });
     if (ports.imaps) access.push({ name: 'imaps', port: ports.imaps, listener: createImapListener({ implicitTls: true, tls }, imapServices) });
     // HTTP (client autoconfig for now): plain HTTP, as Thunderbird and Outlook also ask over http:// and admins put TLS in front.
-    if (ports.http) access.push({ name: 'http', port: ports.http, listener: createHttpListener({ db: store.db, hostname: config.hostname, log }) });
+    if (ports.http) access.push({ name: 'http', port: ports.http, listener: createHttpListener({ db: store.db, hostname: config.hostname, ports, log, jmap: { store, mail, changes, throttle: imapServices.throttle, log } }) });
 
     const portOf: Record<string, number> = { smtp: ports.smtp, submission: ports.submission, submissions: ports.submissions, lmtp: ports.lmtp };
     const listeners: RunningServer['listeners'] = [];
@@ -97,6 +100,9 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
     for (const { name, port, listener } of access) listeners.push({ name, address: `${config.listen}:${await listener.listen(port, config.listen)}` });
     worker.start();
     const sweeper = startBlobSweeper(store, log);
+    // Catches up with messages a crash left unindexed; deliveries keep it going (search-indexer.ts).
+    const searchIndexer = SearchIndexer.of(store);
+    searchIndexer.start(log);
     return {
       store,
       mail,
@@ -107,6 +113,7 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
         sweeper.stop();
         await Promise.all([...servers.map(({ server }) => close(server)), ...access.map(({ listener }) => listener.close())]);
         await Promise.all([worker.stop(), inboundPool.close()]);
+        await searchIndexer.stop();
         await store.close();
       },
     };

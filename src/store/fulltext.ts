@@ -54,6 +54,13 @@ export function foldSearchText(text: string): string {
  * Needles must be folded with `foldSearchText` first; a match is then exact, not a candidate.
  */
 export interface FullTextIndex {
+  /**
+   * True when messages are indexed after their delivery commits, in batches (SQLite: FTS5 writes
+   * a segment per transaction and flushes it at every statement savepoint, so indexing inside the
+   * delivery doubled its cost); false when the delivery transaction indexes its message itself
+   * (PostgreSQL: ids commit out of order there, so a watermark could skip a message).
+   */
+  readonly deferred: boolean;
   add(trx: Kysely<Database>, messageId: number, text: SearchText): Promise<void>;
   remove(trx: Kysely<Database>, messageIds: number[]): Promise<void>;
   /**
@@ -67,6 +74,7 @@ export interface FullTextIndex {
 }
 
 abstract class SubstringIndexBase implements FullTextIndex {
+  abstract readonly deferred: boolean;
   abstract add(trx: Kysely<Database>, messageId: number, text: SearchText): Promise<void>;
   abstract remove(trx: Kysely<Database>, messageIds: number[]): Promise<void>;
   abstract containing(needle: string, scopes: readonly SearchScope[]): RawBuilder<{ id: number }> | null;
@@ -87,6 +95,8 @@ const codePoints = (text: string): number => {
 };
 
 class SqliteSubstringIndex extends SubstringIndexBase {
+  readonly deferred = true;
+
   async add(trx: Kysely<Database>, messageId: number, text: SearchText): Promise<void> {
     await sql`insert into message_search (rowid, subject, from_addrs, to_addrs, cc_addrs, bcc_addrs, headers, body)
       values (${messageId}, ${text.subject}, ${text.from}, ${text.to}, ${text.cc}, ${text.bcc}, ${text.headers}, ${text.body})`.execute(trx);
@@ -107,6 +117,8 @@ class SqliteSubstringIndex extends SubstringIndexBase {
 }
 
 class PostgresSubstringIndex extends SubstringIndexBase {
+  readonly deferred = false;
+
   async add(trx: Kysely<Database>, messageId: number, text: SearchText): Promise<void> {
     await sql`insert into message_search_text (message_id, subject, from_addrs, to_addrs, cc_addrs, bcc_addrs, headers, body)
       values (${messageId}, ${text.subject}, ${text.from}, ${text.to}, ${text.cc}, ${text.bcc}, ${text.headers}, ${text.body})`.execute(trx);

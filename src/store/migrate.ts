@@ -9,6 +9,13 @@ import * as m005 from './migrations/005-groups.ts';
 import * as m006 from './migrations/006-audit.ts';
 import * as m007 from './migrations/007-domain-aliases.ts';
 import * as m008 from './migrations/008-account-lockout.ts';
+import * as m009 from './migrations/009-admin-roles.ts';
+import * as m010 from './migrations/010-api-tokens.ts';
+import * as m011 from './migrations/011-sharing.ts';
+import * as m012 from './migrations/012-security.ts';
+import * as m013 from './migrations/013-org-units-gal.ts';
+import * as m014 from './migrations/014-deferred-search-index.ts';
+import * as m015 from './migrations/015-jmap.ts';
 
 interface Migration {
   version: number;
@@ -26,6 +33,13 @@ const MIGRATIONS: Migration[] = [
   { version: 6, name: 'audit', up: m006.up },
   { version: 7, name: 'domain-aliases', up: m007.up },
   { version: 8, name: 'account-lockout', up: m008.up },
+  { version: 9, name: 'admin-roles', up: m009.up },
+  { version: 10, name: 'api-tokens', up: m010.up },
+  { version: 11, name: 'sharing', up: m011.up },
+  { version: 12, name: 'security', up: m012.up },
+  { version: 13, name: 'org-units-gal', up: m013.up },
+  { version: 14, name: 'deferred-search-index', up: m014.up },
+  { version: 15, name: 'jmap', up: m015.up },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

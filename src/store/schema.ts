@@ -14,6 +14,7 @@ export interface Database {
   addresses: AddressesTable;
   groups: GroupsTable;
   group_members: GroupMembersTable;
+  group_unit_members: GroupUnitMembersTable;
   group_senders: GroupSendersTable;
   blobs: BlobsTable;
   mailboxes: MailboxesTable;
@@ -27,6 +28,15 @@ export interface Database {
   queue_recipients: QueueRecipientsTable;
   audit_log: AuditLogTable;
   account_lockouts: AccountLockoutsTable;
+  admin_domains: AdminDomainsTable;
+  web_sessions: WebSessionsTable;
+  totp: TotpTable;
+  recovery_codes: RecoveryCodesTable;
+  app_passwords: AppPasswordsTable;
+  mailbox_acl: MailboxAclTable;
+  send_rights: SendRightsTable;
+  api_tokens: ApiTokensTable;
+  jmap_uploads: JmapUploadsTable;
 }
 
 export interface SettingsTable {
@@ -42,6 +52,11 @@ export interface TenantsTable {
   max_domains: number;
   max_storage: number;
   created_at: number;
+  /** Password policy (directory/password-policy.ts): minimum length, days until a password expires (0 never), check against the breached-password list (0/1). */
+  password_min_length: Generated<number>;
+  password_max_age_days: Generated<number>;
+  password_breached_check: Generated<number>;
+  display_name: ColumnType<string, string | undefined, string>;
 }
 
 export interface DomainsTable {
@@ -53,6 +68,8 @@ export interface DomainsTable {
   created_at: number;
   /** Set on an alias domain: the domain (never itself an alias) whose every address is also at this one. */
   alias_of_domain_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Quota in bytes a new user of this domain gets when none is given; 0 means unlimited. */
+  default_quota_bytes: Generated<number>;
 }
 
 export interface DkimKeysTable {
@@ -66,6 +83,10 @@ export interface DkimKeysTable {
   /** Only active keys sign; an old key stays published until rotation completes. */
   active: number;
   created_at: number;
+  /** A published key that is not signing yet starts to at this time (rotation grace); null: only when activated. */
+  activate_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** A superseded key stays published until this time, so mail signed with it still verifies. */
+  retire_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface OrgUnitsTable {
@@ -73,6 +94,8 @@ export interface OrgUnitsTable {
   tenant_id: number;
   parent_id: number | null;
   name: string;
+  /** Full path from the top, `/`-separated (`Engineering/Backend`); unique per tenant ignoring case. Kept by directory/org-units.ts. */
+  path: string;
 }
 
 export type PrincipalKind = 'user' | 'shared' | 'group' | 'resource';
@@ -97,6 +120,13 @@ export interface PrincipalsTable {
   last_uidvalidity: Generated<number>;
   disabled: number;
   created_at: number;
+  /** When the password was last set; 0 when not known (expiry then counts from created_at). */
+  password_changed_at: Generated<number>;
+  /** Global address list attributes (directory/gal.ts); the department is the org unit. */
+  title: Generated<string>;
+  phone: Generated<string>;
+  /** 1: left out of the global address list (still receives mail). */
+  hidden_from_gal: Generated<number>;
 }
 
 export interface AddressesTable {
@@ -120,6 +150,13 @@ export interface GroupsTable {
 export interface GroupMembersTable {
   group_id: number;
   member_id: number;
+}
+
+/** Dynamic group membership: every user currently in the unit (and, with include_subunits, its subtree). */
+export interface GroupUnitMembersTable {
+  group_id: number;
+  unit_id: number;
+  include_subunits: number;
 }
 
 /** Senders allowed under the 'listed' policy, lower-cased full addresses. */
@@ -213,6 +250,14 @@ export interface ChangesTable {
   op: number;
 }
 
+/** A blob uploaded over JMAP (RFC 8620 §6.1): the uploader's until it expires, holding one blob reference. */
+export interface JmapUploadsTable {
+  account_id: number;
+  blob_hash: string;
+  size: number;
+  created_at: number;
+}
+
 export interface ThreadRefsTable {
   account_id: number;
   /** A Message-ID (without <>) that belongs to the thread. */
@@ -282,6 +327,87 @@ export interface AccountLockoutsTable {
   lockouts: number;
   /** Milliseconds since the epoch; 0 when not locked. */
   locked_until: number;
+}
+
+/** RFC 4314 rights of one principal on another's mailbox; the owner's own rights are implicit. */
+export interface MailboxAclTable {
+  mailbox_id: number;
+  grantee_id: number;
+  /** Rights letters in RFC 4314 order, e.g. `lrswipkxte`. */
+  rights: string;
+}
+
+export type SendRightKind = 'send-as' | 'send-on-behalf';
+
+/** Who may use a principal's address as From: as it (send-as) or with Sender: themselves (send-on-behalf). */
+export interface SendRightsTable {
+  /** The shared mailbox or user whose address is used. */
+  principal_id: number;
+  grantee_id: number;
+  kind: SendRightKind;
+}
+
+/** A signed-in browser (webmail, admin console); only the SHA-256 of the token is stored. */
+export interface WebSessionsTable {
+  id: Generated<number>;
+  principal_id: number;
+  token_hash: string;
+  created_at: number;
+  last_seen_at: number;
+  remote_address: string | null;
+  user_agent: string | null;
+}
+
+/** A principal's TOTP secret (RFC 6238); it is a second factor only once confirmed with a first code. */
+export interface TotpTable {
+  principal_id: number;
+  /** Base32, as in the otpauth:// URI. */
+  secret: string;
+  created_at: number;
+  confirmed_at: number | null;
+  /** The last time step a code was accepted for; a code of that step or earlier is not accepted again. */
+  last_step: Generated<number>;
+}
+
+/** Single-use recovery codes for a lost TOTP device; SHA-256 of the normalised code. */
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  principal_id: number;
+  code_hash: string;
+  used_at: number | null;
+}
+
+/** Passwords for mail and DAV clients, each limited to the protocols listed (space-separated). */
+export interface AppPasswordsTable {
+  id: Generated<number>;
+  principal_id: number;
+  name: string;
+  /** Argon2id. */
+  hash: string;
+  protocols: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** The domains a principal with role 'domain-admin' administers (aliases of them included). */
+export interface AdminDomainsTable {
+  principal_id: number;
+  domain_id: number;
+}
+
+/** An admin API token (see directory/api-tokens.ts); the secret itself is never stored. */
+export interface ApiTokensTable {
+  id: Generated<number>;
+  principal_id: number;
+  name: string;
+  /** SHA-256 of the secret, hex. */
+  token_hash: string;
+  /** Space-separated scopes (admin/context.ts SCOPES). */
+  scopes: string;
+  created_at: number;
+  last_used_at: number | null;
+  /** Milliseconds since the epoch; null never expires. */
+  expires_at: number | null;
 }
 
 export type Tenant = Selectable<TenantsTable>;

@@ -10,6 +10,7 @@ import { ChangeBus, type AccountChange } from '../../src/events/change-bus.ts';
 import { MailError } from '../../src/mail/errors.ts';
 import { MailStore } from '../../src/mail/mail-store.ts';
 import { findMailbox, listMailboxes } from '../../src/mail/mailboxes.ts';
+import { SearchIndexer } from '../../src/mail/search-indexer.ts';
 import type { Store } from '../../src/store/database.ts';
 import { forEachDialect } from '../helpers/dialects.ts';
 
@@ -135,6 +136,8 @@ forEachDialect('store and mail core', (fixture) => {
 
   test('full-text search finds words of the body, subject and addresses', async () => {
     const { messageId } = await mail.append(alice, 'INBOX', message('Quarterly invoice', '', 'Please find the reconciliation spreadsheet attached.\r\n'));
+    // The index is written after the delivery commits on SQLite (search-indexer.ts).
+    await SearchIndexer.of(store).catchUp();
     assert.deepEqual(await store.fulltext.search(store.db, alice, 'reconciliation'), [messageId]);
     assert.deepEqual(await store.fulltext.search(store.db, alice, 'reconcil'), [messageId]);
     assert.ok((await store.fulltext.search(store.db, alice, 'quarterly', 'subject')).includes(messageId));

@@ -10,6 +10,7 @@ import { addUser } from '../../src/directory/users.ts';
 import { ChangeBus } from '../../src/events/change-bus.ts';
 import { MailStore } from '../../src/mail/mail-store.ts';
 import type { SearchKey } from '../../src/mail/search-criteria.ts';
+import { SearchIndexer } from '../../src/mail/search-indexer.ts';
 import type { Store } from '../../src/store/database.ts';
 import { UNINDEXED_THROUGH_KEY } from '../../src/store/migrations/003-substring-search.ts';
 import { forEachDialect } from '../helpers/dialects.ts';
@@ -146,6 +147,8 @@ forEachDialect('substring search', (fixture) => {
 
   test('an expunged message leaves the index', async () => {
     const extra = await mail.append(account, 'Box', raw(['From: a@b.test', 'Subject: ephemeral'], 'vanishingword\r\n'));
+    // The index is written after the delivery commits on SQLite (search-indexer.ts).
+    await SearchIndexer.of(store).catchUp();
     assert.deepEqual(await store.fulltext.search(store.db, account, 'nishingwo'), [extra.messageId]);
     await mail.expunge(account, boxId, [extra.uid]);
     assert.deepEqual(await store.fulltext.search(store.db, account, 'nishingwo'), []);
@@ -161,6 +164,7 @@ forEachDialect('substring search', (fixture) => {
     store = await fixture().reopen();
     mail = new MailStore(store, new ChangeBus());
     uid.late = (await mail.append(account, 'Box', raw(['From: late@other.test', 'To: groupname:;', 'X-Extra: later'], 'asdfghjkl again\r\n'))).uid;
+    await SearchIndexer.of(store).catchUp();
 
     assert.deepEqual(await store.fulltext.search(store.db, account, 'sdfghjk'), [(await mail.fetchEntries(account, boxId, [uid.late]))[0].messageId]);
     assert.deepEqual(await search(body('sdfghjk')), ['keys', 'subj', 'late']);

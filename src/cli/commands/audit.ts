@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
 
-import { csvHeader, csvLine, iterateAudit, listAudit, parseAuditTime, type AuditFilter } from '../../directory/audit.ts';
+import { exportAudit, listAudit, type AuditQuery } from '../../admin/audit.ts';
+import { csvHeader, csvLine } from '../../directory/audit.ts';
 import { DirectoryError } from '../../directory/errors.ts';
-import { printJson, printTable, withCommonOptions, withStore, type CommonOptions } from '../context.ts';
+import { printJson, printTable, withAdmin, withCommonOptions, type CommonOptions } from '../context.ts';
 
 interface FilterOptions extends CommonOptions {
   since?: string;
@@ -10,6 +11,7 @@ interface FilterOptions extends CommonOptions {
   action?: string;
   actor?: string;
   limit?: string;
+  tenant?: string;
 }
 
 function withFilterOptions(command: Command): Command {
@@ -18,21 +20,19 @@ function withFilterOptions(command: Command): Command {
     .option('--until <time>', 'before this date or time')
     .option('--action <action>', 'only this action (e.g. login.failure, user.add)')
     .option('--actor <actor>', 'only this actor (a login, or cli:<os user>)')
+    .option('--tenant <name>', 'only this tenant\'s records')
     .option('--limit <n>', 'at most this many records');
 }
 
-function toFilter(options: FilterOptions, defaultLimit?: number): AuditFilter {
-  let limit = defaultLimit;
-  if (options.limit !== undefined) {
-    if (!/^\d+$/.test(options.limit)) throw new DirectoryError('invalid', `--limit: not a number: ${options.limit}`, 'limit');
-    limit = Number(options.limit);
-  }
+function toQuery(options: FilterOptions): AuditQuery {
+  if (options.limit !== undefined && !/^\d+$/.test(options.limit)) throw new DirectoryError('invalid', `--limit: not a number: ${options.limit}`, 'limit');
   return {
-    since: options.since === undefined ? undefined : parseAuditTime(options.since, 'since'),
-    until: options.until === undefined ? undefined : parseAuditTime(options.until, 'until'),
+    since: options.since,
+    until: options.until,
     action: options.action,
     actor: options.actor,
-    limit,
+    tenant: options.tenant,
+    limit: options.limit === undefined ? undefined : Number(options.limit),
   };
 }
 
@@ -47,8 +47,8 @@ export function auditCommand(): Command {
   withFilterOptions(audit.command('list').description('list audit records, newest first (default: the last 100)'))
     .option('--json', 'JSON output')
     .action((options: FilterOptions) =>
-      withStore(options, async (store) => {
-        const records = await listAudit(store.db, toFilter(options, 100));
+      withAdmin(options, async (ctx) => {
+        const records = await listAudit(ctx, toQuery(options));
         if (options.json) return printJson(records);
         printTable(
           ['TIME', 'ACTOR', 'ACTION', 'TARGET', 'FROM', 'DETAILS'],
@@ -59,9 +59,10 @@ export function auditCommand(): Command {
   withFilterOptions(audit.command('export').description('write every matching record to standard output, newest first'))
     .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
     .action((options: FilterOptions & { format: 'jsonl' | 'csv' }) =>
-      withStore(options, async (store) => {
+      withAdmin(options, async (ctx) => {
+        const records = await exportAudit(ctx, toQuery(options));
         if (options.format === 'csv') await write(csvHeader());
-        for await (const record of iterateAudit(store.db, toFilter(options))) {
+        for await (const record of records) {
           await write(options.format === 'csv' ? csvLine(record) : `${JSON.stringify(record)}\n`);
         }
       }),

@@ -28,21 +28,22 @@ export const fetch: Handler<FetchCommand> = async (session, command) => {
   if (wantsModseq) session.enableCondstore();
   const { mail } = session.services;
   if (command.vanished && command.changedSince !== undefined) {
-    const changes = await mail.changesSince(session.accountId, selected.id, command.changedSince);
+    const changes = await mail.changesSince(selected.accountId, selected.id, command.changedSince);
     const ranges = selected.uidRanges(command.set);
     const vanished = changes.expunged.filter((uid) => ranges.some((r) => uid >= r.start && uid <= r.end)).sort((a, b) => a - b);
     if (vanished.length > 0) session.send(['VANISHED', '(EARLIER)', { raw: formatUidSet(vanished) }]);
   }
   const meta = command.attributes.some(needsMeta);
   const raw = command.attributes.some(needsRaw);
-  const setSeen = !selected.readOnly && command.attributes.some(marksSeen);
+  // Reading a body sets \Seen only for a user who may keep it (RFC 4314 §4, the s right).
+  const setSeen = !selected.readOnly && selected.rights.includes('s') && command.attributes.some(marksSeen);
   const withFlags = setSeen && !command.attributes.some((a) => a.type === 'FLAGS') ? [...command.attributes, { type: 'FLAGS' as const }] : command.attributes;
   const condstore = session.condstore && (wantsModseq || withFlags.some((a) => a.type === 'FLAGS'));
   if (withFlags.every((a) => FLAG_ONLY.has(a.type))) return fetchFlags(session, command, uids, withFlags, condstore);
   const batch = raw ? BATCH_WITH_BODIES : BATCH;
   try {
     for (let i = 0; i < uids.length; i += batch) {
-      let entries = await mail.fetchEntries(session.accountId, selected.id, uids.slice(i, i + batch), { meta });
+      let entries = await mail.fetchEntries(selected.accountId, selected.id, uids.slice(i, i + batch), { meta });
       if (command.changedSince !== undefined) entries = entries.filter((e) => e.modseq > command.changedSince!);
       if (setSeen) entries = await markSeen(session, entries);
       for (const entry of entries) {
@@ -70,7 +71,7 @@ async function fetchFlags(session: ImapSession, command: FetchCommand, uids: num
   const wantUid = attributes.some((a) => a.type === 'UID');
   const wantModseq = condstore || attributes.some((a) => a.type === 'MODSEQ');
   for (let i = 0; i < uids.length; i += BATCH) {
-    let states = await session.services.mail.flagStates(session.accountId, selected.id, uids.slice(i, i + BATCH));
+    let states = await session.services.mail.flagStates(selected.accountId, selected.id, uids.slice(i, i + BATCH));
     if (command.changedSince !== undefined) states = states.filter((e) => e.modseq > command.changedSince!);
     // Flags are atoms and numbers are numbers, so these lines are written as text directly:
     // this is the reply clients ask for most, often for every message of a mailbox.
@@ -99,7 +100,7 @@ async function markSeen(session: ImapSession, entries: EntryData[]): Promise<Ent
   const unseen = entries.filter((e) => !e.flags.includes('\\Seen')).map((e) => e.uid);
   if (unseen.length === 0) return entries;
   const selected = session.selected!;
-  const result = await session.services.mail.storeFlags(session.accountId, selected.id, unseen, 'add', ['\\Seen']);
+  const result = await session.services.mail.storeFlags(selected.accountId, selected.id, unseen, 'add', ['\\Seen']);
   const updated = new Map(result.updated.map((u) => [u.uid, u]));
   return entries.map((entry) => {
     const change = updated.get(entry.uid);

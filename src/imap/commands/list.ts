@@ -1,8 +1,10 @@
 import type { MailboxInfo } from '../../mail/mail-store.ts';
-import { HIERARCHY_SEPARATOR } from '../../mail/mailboxes.ts';
+import { HIERARCHY_SEPARATOR, mailboxInfo } from '../../mail/mailboxes.ts';
+import type { MailboxAccess } from '../../mail/shared-access.ts';
 import { matchesListPattern } from '../proto/mailbox-name.ts';
 import type { ImapValue } from '../proto/serializer.ts';
 import type { CommandOf, ListCommand } from '../proto/types.ts';
+import type { ImapSession } from '../session.ts';
 import type { Handler } from './index.ts';
 import { statusResponse } from './status.ts';
 
@@ -41,6 +43,21 @@ function hierarchy(mailboxes: MailboxInfo[], subscriptions: Set<string>): Map<st
   return names;
 }
 
+/**
+ * The user's tree: their own mailboxes and, under `Shared/<owner>/`, every mailbox others let
+ * them look up (RFC 4314 l right); `shared` maps those mailboxes' ids to their owner and rights.
+ * A shared mailbox never carries its special use: a client would file its own drafts or sent
+ * mail into the team's folder.
+ */
+async function visibleTree(session: ImapSession): Promise<{ tree: Map<string, Listed>; shared: Map<number, MailboxAccess> }> {
+  const { mail } = session.services;
+  const subscriptions = await mail.listSubscriptions(session.accountId);
+  const accesses = await mail.access.sharedWith(session.accountId);
+  const others = accesses.map((a) => ({ ...mailboxInfo(a.mailbox, subscriptions), name: a.name, specialUse: null, subscribed: subscriptions.has(a.name) }));
+  const tree = hierarchy([...(await mail.listMailboxes(session.accountId)), ...others], subscriptions);
+  return { tree, shared: new Map(accesses.map((a) => [Number(a.mailbox.id), a])) };
+}
+
 /** Names that are only subscriptions, without a mailbox or a mailbox below them: shown only when asking for subscriptions. */
 function onlySubscribed(entry: Listed): boolean {
   return !entry.mailbox && !entry.hasChildren;
@@ -56,8 +73,7 @@ export const list: Handler<ListCommand> = async (session, command) => {
     session.send(['LIST', [{ raw: '\\Noselect' }], { quoted: HIERARCHY_SEPARATOR }, { quoted: '' }]);
     return { status: 'OK', text: 'LIST completed' };
   }
-  const { mail } = session.services;
-  const tree = hierarchy(await mail.listMailboxes(session.accountId), await mail.listSubscriptions(session.accountId));
+  const { tree, shared } = await visibleTree(session);
   const subscribedOnly = command.selection.includes('SUBSCRIBED');
   const specialOnly = command.selection.includes('SPECIAL-USE');
   const recursive = command.selection.includes('RECURSIVEMATCH');
@@ -87,7 +103,12 @@ export const list: Handler<ListCommand> = async (session, command) => {
     const line: ImapValue[] = ['LIST', attributes.map((a) => ({ raw: a })), { quoted: HIERARCHY_SEPARATOR }, session.mailboxName(entry.name)];
     if (entry.childInfo) line.push([{ quoted: 'CHILDINFO' }, [{ quoted: 'SUBSCRIBED' }]]);
     session.send(line);
-    if (command.returnStatus && entry.mailbox) session.send(await statusResponse(session, entry.mailbox.id, entry.name, command.returnStatus));
+    if (command.returnStatus && entry.mailbox) {
+      // RFC 5819 §2: no STATUS for a mailbox the user may not read.
+      const access = shared.get(entry.mailbox.id);
+      if (!access) session.send(await statusResponse(session, session.accountId, entry.mailbox.id, entry.name, command.returnStatus));
+      else if (access.rights.includes('r')) session.send(await statusResponse(session, access.accountId, entry.mailbox.id, entry.name, command.returnStatus));
+    }
   }
   return { status: 'OK', text: 'LIST completed' };
 };
@@ -107,8 +128,7 @@ function compareNames(a: string, b: string): number {
 
 /** LSUB (RFC 3501) and XLIST: older clients' ways to ask for subscriptions and special folders. */
 export const lsub: Handler<CommandOf<'LSUB' | 'XLIST'>> = async (session, command) => {
-  const { mail } = session.services;
-  const tree = hierarchy(await mail.listMailboxes(session.accountId), await mail.listSubscriptions(session.accountId));
+  const { tree } = await visibleTree(session);
   for (const entry of [...tree.values()].sort((a, b) => compareNames(a.name, b.name))) {
     if (!matchesListPattern(entry.name, command.reference, command.pattern, HIERARCHY_SEPARATOR)) continue;
     const attributes: string[] = [];

@@ -16,8 +16,9 @@ async function storage(session: ImapSession): Promise<{ used: number; limit: num
 export const quota: Handler<CommandOf<'GETQUOTA' | 'GETQUOTAROOT' | 'SETQUOTA'>> = async (session, command) => {
   switch (command.name) {
     case 'GETQUOTAROOT': {
-      const mailbox = await session.services.mail.getMailbox(session.accountId, command.mailbox);
-      const limits = await storage(session);
+      const mailbox = await session.resolveMailbox(command.mailbox);
+      // A shared mailbox counts against its owner's quota, which is not the user's to see.
+      const limits = mailbox.owner === null ? await storage(session) : null;
       if (!limits) {
         session.send(['QUOTAROOT', session.mailboxName(mailbox.name)]);
         return { status: 'OK', text: 'GETQUOTAROOT completed, no quota applies' };

@@ -9,7 +9,7 @@ export const search: Handler<CommandOf<'SEARCH'>> = async (session, command, tag
   if (!charsetSupported(command.charset)) return badCharset();
   const selected = session.selected!;
   const key = resolveSearchKey(command.key, selected);
-  const found = (await session.services.mail.search(session.accountId, selected.id, key)).filter((uid) => selected.seqOf(uid) > 0);
+  const found = (await session.services.mail.search(selected.accountId, selected.id, key)).filter((uid) => selected.seqOf(uid) > 0);
   const returnOptions = command.returnOptions ?? (session.rev2 ? [] : undefined);
   const modseq = usesModseq(command.key) ? await highestModseqOf(session, returnOptions ? reportedUids(found, returnOptions) : found) : null;
   if (returnOptions === undefined) {
@@ -62,6 +62,6 @@ function reportedUids(found: number[], options: SearchReturnOption[]): number[] 
 /** RFC 7162 §3.1.5: a SEARCH with MODSEQ reports the highest modseq among the results. */
 async function highestModseqOf(session: ImapSession, uids: number[]): Promise<number> {
   if (uids.length === 0) return 0;
-  const entries = await session.services.mail.fetchEntries(session.accountId, session.selected!.id, uids, { meta: false });
+  const entries = await session.services.mail.fetchEntries(session.selected!.accountId, session.selected!.id, uids, { meta: false });
   return entries.reduce((max, e) => Math.max(max, e.modseq), 0);
 }

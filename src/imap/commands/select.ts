@@ -1,3 +1,5 @@
+import { canWriteSelected } from '../../mail/acl.ts';
+import { mailboxInfo } from '../../mail/mailboxes.ts';
 import { mailboxObjectId } from '../../mail/object-ids.ts';
 import { flagItems } from '../mailbox-sync.ts';
 import { formatUidSet } from '../proto/sequence-set.ts';
@@ -11,7 +13,10 @@ const COMMON_KEYWORDS = ['$Forwarded', '$MDNSent', '$Junk', '$NotJunk', '$Phishi
 
 type SelectCommand = CommandOf<'SELECT' | 'EXAMINE'>;
 
-/** SELECT and EXAMINE (RFC 9051 §6.3.2-3), with CONDSTORE and QRESYNC (RFC 7162 §3.2.5). */
+/**
+ * SELECT and EXAMINE (RFC 9051 §6.3.2-3), with CONDSTORE and QRESYNC (RFC 7162 §3.2.5). A shared
+ * mailbox needs the r right, and opens READ-ONLY when the user may change nothing in it (RFC 4314 §4).
+ */
 export const select: Handler<SelectCommand> = async (session, command) => {
   if (session.selected) {
     session.select(null);
@@ -22,14 +27,15 @@ export const select: Handler<SelectCommand> = async (session, command) => {
   const { mail } = session.services;
   // The modseq is read before the UIDs: a message arriving in between is then in the list and
   // reported again as a harmless flag update, rather than missing from both.
-  const mailbox = await mail.getMailbox(session.accountId, command.mailbox);
-  const uids = await mail.listUids(session.accountId, mailbox.id);
-  const readOnly = command.name === 'EXAMINE';
-  const selected = new SelectedMailbox(mailbox, readOnly, uids, mailbox.highestModseq);
+  const access = await session.resolveMailbox(command.mailbox, 'r');
+  const mailbox = { ...mailboxInfo(access.mailbox, new Set()), name: access.name };
+  const uids = await mail.listUids(access.accountId, mailbox.id);
+  const readOnly = command.name === 'EXAMINE' || !canWriteSelected(access.rights);
+  const selected = new SelectedMailbox(mailbox, readOnly, uids, mailbox.highestModseq, access.accountId, access.rights);
   session.select(selected);
   // The flags of every entry come from the mail core's cache: they give the keywords in use
   // and the first unseen message without another pass over the entries.
-  const states = await mail.flagStates(session.accountId, mailbox.id, uids);
+  const states = await mail.flagStates(access.accountId, mailbox.id, uids);
   for (const keyword of COMMON_KEYWORDS) selected.addKeyword(keyword);
   for (const state of states) for (const flag of state.flags) if (!flag.startsWith('\\')) selected.addKeyword(flag);
   await session.claimRecent(uids);
@@ -51,7 +57,7 @@ export const select: Handler<SelectCommand> = async (session, command) => {
 
 /** RFC 7162 §3.2.5.2: what vanished and what changed since the client's last known modseq. */
 async function resynchronize(session: ImapSession, selected: SelectedMailbox, qresync: NonNullable<SelectCommand['qresync']>): Promise<void> {
-  const changes = await session.services.mail.changesSince(session.accountId, selected.id, qresync.modseq);
+  const changes = await session.services.mail.changesSince(selected.accountId, selected.id, qresync.modseq);
   const known = qresync.knownUids ? new Set(selected.uidRanges(qresync.knownUids).flatMap(({ start, end }) => rangeWithin(changes.expunged, start, end))) : null;
   const vanished = changes.expunged.filter((uid) => (known ? known.has(uid) : true) && selected.seqOf(uid) === 0);
   if (vanished.length > 0) session.send(['VANISHED', '(EARLIER)', { raw: formatUidSet(vanished.sort((a, b) => a - b)) }]);

@@ -8,7 +8,7 @@ export const sort: Handler<CommandOf<'SORT'>> = async (session, command, tag) =>
   if (!charsetSupported(command.charset)) return badCharset();
   const selected = session.selected!;
   const key = resolveSearchKey(command.key, selected);
-  const sorted = (await session.services.mail.sort(session.accountId, selected.id, command.criteria, key)).filter((uid) => selected.seqOf(uid) > 0);
+  const sorted = (await session.services.mail.sort(selected.accountId, selected.id, command.criteria, key)).filter((uid) => selected.seqOf(uid) > 0);
   if (command.returnOptions) {
     sendExtendedResult(session, tag, command.uid, sorted, command.returnOptions, null);
   } else {

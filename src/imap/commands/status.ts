@@ -4,15 +4,16 @@ import type { CommandOf, StatusItem } from '../proto/types.ts';
 import type { ImapSession } from '../session.ts';
 import type { Handler } from './index.ts';
 
+/** STATUS; on a shared mailbox it needs the r right (RFC 4314 §4). */
 export const status: Handler<CommandOf<'STATUS'>> = async (session, command) => {
-  const mailbox = await session.services.mail.getMailbox(session.accountId, command.mailbox);
-  session.send(await statusResponse(session, mailbox.id, mailbox.name, command.items));
+  const access = await session.resolveMailbox(command.mailbox, 'r');
+  session.send(await statusResponse(session, access.accountId, access.mailbox.id, access.name, command.items));
   return { status: 'OK', text: 'STATUS completed' };
 };
 
 /** The untagged STATUS response, shared with LIST-STATUS (RFC 5819). */
-export async function statusResponse(session: ImapSession, mailboxId: number, name: string, items: StatusItem[]): Promise<ImapValue[]> {
-  const counts = await session.services.mail.mailboxStatus(session.accountId, mailboxId);
+export async function statusResponse(session: ImapSession, accountId: number, mailboxId: number, name: string, items: StatusItem[]): Promise<ImapValue[]> {
+  const counts = await session.services.mail.mailboxStatus(accountId, mailboxId);
   const values: ImapValue[] = [];
   for (const item of items) {
     values.push(item);

@@ -3,13 +3,17 @@ import { formatUidSet } from '../proto/sequence-set.ts';
 import type { CommandOf } from '../proto/types.ts';
 import type { Handler } from './index.ts';
 
-/** STORE with CONDSTORE's UNCHANGEDSINCE (RFC 7162 §3.1.3). */
+/**
+ * STORE with CONDSTORE's UNCHANGEDSINCE (RFC 7162 §3.1.3). In a shared mailbox the user's rights
+ * decide which flags change (RFC 4314 §4: s for \Seen, t for \Deleted, w for the rest).
+ */
 export const store: Handler<CommandOf<'STORE'>> = async (session, command) => {
   const selected = session.selected!;
   if (selected.readOnly) return { status: 'NO', code: 'READ-ONLY', text: 'The mailbox is open read-only (EXAMINE)' };
   const uids = selected.resolve(command.set, command.uid);
   if (command.unchangedSince !== undefined) session.enableCondstore();
-  const result = await session.services.mail.storeFlags(session.accountId, selected.id, uids, command.mode, command.flags, { unchangedSince: command.unchangedSince });
+  const rights = selected.accountId === session.accountId ? undefined : selected.rights;
+  const result = await session.services.mail.storeFlags(selected.accountId, selected.id, uids, command.mode, command.flags, { unchangedSince: command.unchangedSince, rights });
   for (const change of result.updated) selected.ownChanges.set(change.uid, change.modseq);
   if (!command.silent || session.condstore) {
     // Unchanged entries still get their current flags (RFC 9051 §6.4.6); silent ones only their new MODSEQ (RFC 7162 §3.1.3).

@@ -9,7 +9,7 @@ export const thread: Handler<CommandOf<'THREAD'>> = async (session, command) => 
   if (!charsetSupported(command.charset)) return badCharset();
   const selected = session.selected!;
   const key = resolveSearchKey(command.key, selected);
-  const roots = await session.services.mail.thread(session.accountId, selected.id, command.algorithm, key);
+  const roots = await session.services.mail.thread(selected.accountId, selected.id, command.algorithm, key);
   const number = (uid: number) => (command.uid ? uid : selected.seqOf(uid));
   const text = roots.map((root) => `(${formatThread(root, number)})`).join('');
   session.send(['THREAD', ...(text ? [{ raw: text }] : [])]);

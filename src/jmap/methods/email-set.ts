@@ -1,0 +1,103 @@
+import { parseEmailObjectId } from '../../mail/object-ids.ts';
+import { accountIdOf } from '../account-ids.ts';
+import { MAIL } from '../capabilities.ts';
+import type { JmapContext } from '../context.ts';
+import type { JmapMethod } from '../dispatcher.ts';
+import { accountOf, attempt, checkIfInState, readSetArgs, resolveCreationRef, SetFailure, stateOf, type Args } from './common.ts';
+import { composeEmail } from './email-compose.ts';
+import { keywordsOf } from './email-view.ts';
+import { destroyEmail, keywordSet, loadEmail, mailboxNumber, mailboxSet, setKeywords, setMailboxes, validKeyword } from './email-writes.ts';
+
+/** RFC 6901 escapes in a patch path (RFC 8620 §5.3 PatchObject). */
+function unescapePointer(token: string): string {
+  return token.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** Applies a PatchObject of keywords and mailboxIds (the only mutable Email properties, RFC 8621 §4.6). */
+async function update(ctx: JmapContext, accountId: number, id: string, patch: Args, createdIds: Map<string, string>): Promise<void> {
+  const messageId = parseEmailObjectId(id);
+  if (messageId === null) throw new SetFailure('notFound', `no email ${id}`);
+  const record = await loadEmail(ctx, accountId, messageId);
+  let keywords: Set<string> | null = null;
+  let mailboxes: Set<number> | null = null;
+  const currentKeywords = () => (keywords ??= new Set(Object.keys(keywordsOf(record.flags, record.keywords))));
+  const currentMailboxes = () => (mailboxes ??= new Set(record.mailboxIds));
+  for (const [path, value] of Object.entries(patch)) {
+    const [property, ...rest] = path.split('/');
+    const key = rest.length === 1 ? unescapePointer(rest[0]) : null;
+    if (property === 'keywords' && rest.length === 0) keywords = keywordSet(value);
+    else if (property === 'mailboxIds' && rest.length === 0) mailboxes = mailboxSet(value, createdIds);
+    else if (property === 'keywords' && key !== null) {
+      if (!validKeyword(key) || (value !== true && value !== null)) throw new SetFailure('invalidProperties', `bad keyword patch ${path}`, [path]);
+      if (value === true) currentKeywords().add(key.toLowerCase());
+      else currentKeywords().delete(key.toLowerCase());
+    } else if (property === 'mailboxIds' && key !== null) {
+      if (value !== true && value !== null) throw new SetFailure('invalidProperties', `bad mailbox patch ${path}`, [path]);
+      const mailbox = mailboxNumber(key, createdIds);
+      if (value === true) currentMailboxes().add(mailbox);
+      else currentMailboxes().delete(mailbox);
+    } else throw new SetFailure('invalidProperties', `${path} cannot be changed`, [path]);
+  }
+  if (mailboxes !== null) await setMailboxes(ctx, accountId, record, mailboxes);
+  if (keywords !== null) await setKeywords(ctx, accountId, record, keywords);
+}
+
+/**
+ * RFC 8621 §4.6 Email/set: keyword and mailbox changes and destroys run as the IMAP writes would
+ * (STORE, COPY/MOVE, EXPUNGE); create builds the message from its properties (email-compose.ts).
+ */
+export const emailSet: JmapMethod<JmapContext> = {
+  capability: MAIL,
+  async run(args, { session: ctx, createdIds }) {
+    const accountId = accountOf(args, ctx);
+    const { create, update: updates, destroy } = readSetArgs(args);
+    const oldState = await checkIfInState(args, ctx, accountId);
+    const created: Record<string, Args> = {};
+    const notCreated: Record<string, Args> = {};
+    const updated: Record<string, null> = {};
+    const notUpdated: Record<string, Args> = {};
+    const destroyed: string[] = [];
+    const notDestroyed: Record<string, Args> = {};
+    for (const [creationId, object] of Object.entries(create)) {
+      await attempt(
+        async () => {
+          const result = await composeEmail(ctx, accountId, object, createdIds);
+          created[creationId] = result;
+          createdIds.set(creationId, result.id);
+        },
+        (error) => (notCreated[creationId] = error),
+      );
+    }
+    for (const [id, patch] of Object.entries(updates)) {
+      await attempt(
+        async () => {
+          await update(ctx, accountId, resolveCreationRef(id, createdIds) ?? id, patch, createdIds);
+          updated[id] = null;
+        },
+        (error) => (notUpdated[id] = error),
+      );
+    }
+    for (const id of destroy) {
+      await attempt(
+        async () => {
+          const messageId = parseEmailObjectId(resolveCreationRef(id, createdIds) ?? id);
+          if (messageId === null) throw new SetFailure('notFound', `no email ${id}`);
+          await destroyEmail(ctx, accountId, messageId);
+          destroyed.push(id);
+        },
+        (error) => (notDestroyed[id] = error),
+      );
+    }
+    return {
+      accountId: accountIdOf(accountId),
+      oldState,
+      newState: await stateOf(ctx, accountId),
+      created,
+      updated,
+      destroyed,
+      notCreated,
+      notUpdated,
+      notDestroyed,
+    };
+  },
+};

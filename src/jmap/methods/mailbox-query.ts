@@ -1,0 +1,75 @@
+import { MAIL } from '../capabilities.ts';
+import type { JmapContext } from '../context.ts';
+import type { JmapMethod } from '../dispatcher.ts';
+import { accountIdOf } from '../account-ids.ts';
+import { invalidArguments, MethodError } from '../proto/errors.ts';
+import { accountOf, cannotCalculateQueryChanges, optionalBoolean, queryWindow, stateOf } from './common.ts';
+import { matchesFilter, parseFilter, parseSort } from './filter.ts';
+import { mailboxObjects } from './mailbox-view.ts';
+
+/** RFC 8621 §2.3 FilterCondition. */
+interface MailboxCondition {
+  parentId?: string | null;
+  name?: string;
+  role?: string | null;
+  hasAnyRole?: boolean;
+  isSubscribed?: boolean;
+}
+
+function parseCondition(raw: Record<string, unknown>): MailboxCondition {
+  const condition: MailboxCondition = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if ((key === 'parentId' || key === 'role') && (value === null || typeof value === 'string')) condition[key] = value;
+    else if (key === 'name' && typeof value === 'string') condition.name = value;
+    else if ((key === 'hasAnyRole' || key === 'isSubscribed') && typeof value === 'boolean') condition[key] = value;
+    else if (['parentId', 'role', 'name', 'hasAnyRole', 'isSubscribed'].includes(key)) throw invalidArguments(`bad value for ${key}`, 'filter');
+    else throw new MethodError('unsupportedFilter', `unknown Mailbox filter property ${key}`);
+  }
+  return condition;
+}
+
+function test(c: MailboxCondition, m: Record<string, unknown>): boolean {
+  if (c.parentId !== undefined && m.parentId !== c.parentId) return false;
+  if (c.name !== undefined && !String(m.name).toLowerCase().includes(c.name.toLowerCase())) return false;
+  if (c.role !== undefined && m.role !== c.role) return false;
+  if (c.hasAnyRole !== undefined && (m.role !== null) !== c.hasAnyRole) return false;
+  if (c.isSubscribed !== undefined && m.isSubscribed !== c.isSubscribed) return false;
+  return true;
+}
+
+/** RFC 8621 §2.3 Mailbox/query, over the account's mailboxes in memory (an account has tens, not thousands). */
+export const mailboxQuery: JmapMethod<JmapContext> = {
+  capability: MAIL,
+  async run(args, { session: ctx }) {
+    const accountId = accountOf(args, ctx);
+    const filter = parseFilter(args.filter, parseCondition);
+    const sort = parseSort(args.sort, ['name', 'sortOrder']);
+    if (optionalBoolean(args, 'sortAsTree', false) || optionalBoolean(args, 'filterAsTree', false)) throw new MethodError('unsupportedSort', 'sortAsTree and filterAsTree are not supported');
+    const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
+    const state = await stateOf(ctx, accountId);
+    const all = [...(await mailboxObjects(ctx, accountId, false)).values()].filter((m) => matchesFilter(filter, m, test));
+    all.sort((a, b) => {
+      for (const c of sort) {
+        const x = c.property === 'name' ? String(a.name).localeCompare(String(b.name)) : Number(a.sortOrder) - Number(b.sortOrder);
+        if (x !== 0) return c.isAscending ? x : -x;
+      }
+      return String(a.id).localeCompare(String(b.id));
+    });
+    const window = queryWindow(all.map((m) => String(m.id)), args);
+    return {
+      accountId: accountIdOf(accountId),
+      queryState: state,
+      canCalculateChanges: false,
+      position: window.position,
+      ids: window.ids,
+      ...(calculateTotal ? { total: all.length } : {}),
+    };
+  },
+};
+
+export const mailboxQueryChanges: JmapMethod<JmapContext> = {
+  capability: MAIL,
+  async run(args, { session: ctx }) {
+    return cannotCalculateQueryChanges(args, ctx);
+  },
+};

@@ -1,0 +1,179 @@
+import { MailError } from '../../mail/errors.ts';
+import { HIERARCHY_SEPARATOR, type MailboxInfo } from '../../mail/mailboxes.ts';
+import { mailboxObjectId, parseMailboxObjectId } from '../../mail/object-ids.ts';
+import { accountIdOf } from '../account-ids.ts';
+import { MAIL } from '../capabilities.ts';
+import type { JmapContext } from '../context.ts';
+import type { JmapMethod } from '../dispatcher.ts';
+import { accountOf, attempt, checkIfInState, optionalBoolean, readSetArgs, resolveCreationRef, SetFailure, stateOf, type Args } from './common.ts';
+import { mailboxObjects, roleOf, sortOrderOf, specialUseOf } from './mailbox-view.ts';
+
+const SETTABLE = ['name', 'parentId', 'role', 'sortOrder', 'isSubscribed'];
+const SERVER_SET = ['id', 'totalEmails', 'unreadEmails', 'totalThreads', 'unreadThreads', 'myRights'];
+
+function fail(type: string, description: string, properties?: string[]): never {
+  throw new SetFailure(type, description, properties);
+}
+
+function mailError(err: unknown): never {
+  if (err instanceof MailError) {
+    if (err.code === 'exists') fail('invalidProperties', err.message, ['name']);
+    if (err.code === 'invalid') fail('invalidProperties', err.message, ['name']);
+    if (err.code === 'special_use_taken') fail('invalidProperties', err.message, ['role']);
+    if (err.code === 'not_found') fail('notFound', err.message);
+    if (err.code === 'no_permission') fail('forbidden', err.message);
+  }
+  throw err;
+}
+
+interface Tree {
+  byId: Map<number, MailboxInfo>;
+  byName: Map<string, MailboxInfo>;
+}
+
+async function loadTree(ctx: JmapContext, accountId: number): Promise<Tree> {
+  const list = await ctx.services.mail.listMailboxes(accountId);
+  return { byId: new Map(list.map((m) => [m.id, m])), byName: new Map(list.map((m) => [m.name, m])) };
+}
+
+function findById(tree: Tree, id: string, createdIds: Map<string, string>): MailboxInfo | null {
+  const resolved = resolveCreationRef(id, createdIds);
+  const numeric = resolved === null ? null : parseMailboxObjectId(resolved);
+  return numeric === null ? null : (tree.byId.get(numeric) ?? null);
+}
+
+/** The full `/`-separated name a mailbox would have under `parentId` with leaf `name`. */
+function fullName(tree: Tree, parentId: unknown, name: unknown, createdIds: Map<string, string>): string {
+  if (typeof name !== 'string' || name === '' || name.includes(HIERARCHY_SEPARATOR)) fail('invalidProperties', `a mailbox name must be non-empty and must not contain "${HIERARCHY_SEPARATOR}"`, ['name']);
+  if (parentId === null || parentId === undefined) return name;
+  if (typeof parentId !== 'string') fail('invalidProperties', 'parentId must be an id or null', ['parentId']);
+  const parent = findById(tree, parentId, createdIds);
+  if (!parent) fail('invalidProperties', `no mailbox ${parentId}`, ['parentId']);
+  return `${parent.name}${HIERARCHY_SEPARATOR}${name}`;
+}
+
+function checkProperties(object: Args, allowed: string[]): void {
+  const bad = Object.keys(object).filter((k) => !allowed.includes(k));
+  if (bad.length > 0) fail('invalidProperties', `cannot set ${bad.join(', ')}`, bad);
+}
+
+async function create(ctx: JmapContext, accountId: number, object: Args, createdIds: Map<string, string>): Promise<number> {
+  checkProperties(object, SETTABLE);
+  const tree = await loadTree(ctx, accountId);
+  const name = fullName(tree, object.parentId, object.name, createdIds);
+  let specialUse: string | null = null;
+  if (object.role !== undefined && object.role !== null) {
+    specialUse = typeof object.role === 'string' ? specialUseOf(object.role) : null;
+    if (specialUse === null) fail('invalidProperties', `role ${String(object.role)} cannot be given to a mailbox here`, ['role']);
+  }
+  if (object.sortOrder !== undefined && object.sortOrder !== sortOrderOf(typeof object.role === 'string' ? object.role : null)) fail('invalidProperties', 'sortOrder follows from the role and cannot be set', ['sortOrder']);
+  if (object.isSubscribed !== undefined && typeof object.isSubscribed !== 'boolean') fail('invalidProperties', 'isSubscribed must be a boolean', ['isSubscribed']);
+  const created = await ctx.services.mail.createMailbox(accountId, name, specialUse).catch(mailError);
+  if (object.isSubscribed === true) await ctx.services.mail.setSubscribed(accountId, created.name, true);
+  return created.id;
+}
+
+async function update(ctx: JmapContext, accountId: number, id: string, patch: Args, createdIds: Map<string, string>): Promise<void> {
+  const tree = await loadTree(ctx, accountId);
+  const mailbox = findById(tree, id, createdIds);
+  if (!mailbox) fail('notFound', `no mailbox ${id}`);
+  checkProperties(patch, SETTABLE);
+  if (patch.role !== undefined && patch.role !== roleOf(mailbox)) fail('invalidProperties', 'the role of a mailbox cannot be changed', ['role']);
+  if (patch.sortOrder !== undefined && patch.sortOrder !== sortOrderOf(roleOf(mailbox))) fail('invalidProperties', 'sortOrder follows from the role and cannot be set', ['sortOrder']);
+  if (patch.name !== undefined || patch.parentId !== undefined) {
+    const cut = mailbox.name.lastIndexOf(HIERARCHY_SEPARATOR);
+    const currentParent = cut < 0 ? null : tree.byName.get(mailbox.name.slice(0, cut));
+    const parentId = patch.parentId !== undefined ? patch.parentId : currentParent ? mailboxObjectId(currentParent.id) : null;
+    const target = fullName(tree, parentId, patch.name ?? mailbox.name.slice(cut + 1), createdIds);
+    if (target !== mailbox.name) {
+      if (mailbox.name === 'INBOX') fail('forbidden', 'INBOX cannot be renamed or moved');
+      if (target.startsWith(`${mailbox.name}${HIERARCHY_SEPARATOR}`)) fail('invalidProperties', 'a mailbox cannot move under itself', ['parentId']);
+      await ctx.services.mail.renameMailbox(accountId, mailbox.name, target).catch(mailError);
+    }
+  }
+  if (patch.isSubscribed !== undefined) {
+    if (typeof patch.isSubscribed !== 'boolean') fail('invalidProperties', 'isSubscribed must be a boolean', ['isSubscribed']);
+    const latest = (await loadTree(ctx, accountId)).byId.get(mailbox.id)!;
+    if (latest.subscribed !== patch.isSubscribed) await ctx.services.mail.setSubscribed(accountId, latest.name, patch.isSubscribed);
+  }
+}
+
+async function destroy(ctx: JmapContext, accountId: number, id: string, removeEmails: boolean, createdIds: Map<string, string>): Promise<void> {
+  const tree = await loadTree(ctx, accountId);
+  const mailbox = findById(tree, id, createdIds);
+  if (!mailbox) fail('notFound', `no mailbox ${id}`);
+  if (mailbox.name === 'INBOX') fail('forbidden', 'INBOX cannot be destroyed');
+  if ([...tree.byName.keys()].some((n) => n.startsWith(`${mailbox.name}${HIERARCHY_SEPARATOR}`))) fail('mailboxHasChild', 'the mailbox has child mailboxes');
+  const status = await ctx.services.mail.mailboxStatus(accountId, mailbox.id);
+  if (status.messages > 0 && !removeEmails) fail('mailboxHasEmail', 'the mailbox is not empty (set onDestroyRemoveEmails to remove them)');
+  await ctx.services.mail.deleteMailbox(accountId, mailbox.name).catch(mailError);
+}
+
+/** RFC 8621 §2.5 Mailbox/set: create, rename/move/subscribe, destroy, each through the mail core. */
+export const mailboxSet: JmapMethod<JmapContext> = {
+  capability: MAIL,
+  async run(args, { session: ctx, createdIds }) {
+    const accountId = accountOf(args, ctx);
+    const { create: toCreate, update: toUpdate, destroy: toDestroy } = readSetArgs(args);
+    const removeEmails = optionalBoolean(args, 'onDestroyRemoveEmails', false);
+    const oldState = await checkIfInState(args, ctx, accountId);
+    const created: Record<string, Args> = {};
+    const notCreated: Record<string, Args> = {};
+    const updated: Record<string, null> = {};
+    const notUpdated: Record<string, Args> = {};
+    const destroyed: string[] = [];
+    const notDestroyed: Record<string, Args> = {};
+    const createdNow = new Map<string, number>();
+    // Parents before children: a create may name another create of this request as its parent.
+    const pending = Object.entries(toCreate);
+    while (pending.length > 0) {
+      const index = pending.findIndex(([, object]) => typeof object.parentId !== 'string' || !object.parentId.startsWith('#') || createdIds.has(object.parentId.slice(1)) || !pending.some(([cid]) => `#${cid}` === object.parentId));
+      const [creationId, object] = pending.splice(index < 0 ? 0 : index, 1)[0];
+      await attempt(
+        async () => {
+          const id = await create(ctx, accountId, object, createdIds);
+          createdIds.set(creationId, mailboxObjectId(id));
+          createdNow.set(creationId, id);
+        },
+        (error) => (notCreated[creationId] = error),
+      );
+    }
+    for (const [id, patch] of Object.entries(toUpdate)) {
+      await attempt(
+        async () => {
+          await update(ctx, accountId, id, patch, createdIds);
+          updated[id] = null;
+        },
+        (error) => (notUpdated[id] = error),
+      );
+    }
+    for (const id of toDestroy) {
+      await attempt(
+        async () => {
+          await destroy(ctx, accountId, id, removeEmails, createdIds);
+          destroyed.push(id);
+        },
+        (error) => (notDestroyed[id] = error),
+      );
+    }
+    if (createdNow.size > 0) {
+      // A mailbox just created holds no thread, so its thread counts need no counting.
+      const objects = await mailboxObjects(ctx, accountId, false);
+      for (const [creationId, id] of createdNow) {
+        const object = objects.get(mailboxObjectId(id));
+        created[creationId] = Object.fromEntries(SERVER_SET.map((p) => [p, object?.[p] ?? 0]));
+      }
+    }
+    return {
+      accountId: accountIdOf(accountId),
+      oldState,
+      newState: await stateOf(ctx, accountId),
+      created,
+      updated,
+      destroyed,
+      notCreated,
+      notUpdated,
+      notDestroyed,
+    };
+  },
+};

@@ -1,0 +1,122 @@
+// The JMAP HTTP resources (RFC 8620 §2 session, §3 API, §6 blobs, §7.3 EventSource) on the
+// shared Fastify instance.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import { accountIdOf, parseAccountId } from './account-ids.ts';
+import { authenticateJmapRequest, BasicAuthCache, WWW_AUTHENTICATE, type JmapPrincipal } from './auth.ts';
+import { readAccountBlob } from './blob-content.ts';
+import { CORE_LIMITS, SUPPORTED_CAPABILITIES } from './capabilities.ts';
+import { ConcurrencyLimit } from './concurrency.ts';
+import type { JmapContext, JmapServices } from './context.ts';
+import { runRequest } from './dispatcher.ts';
+import { streamEvents } from './event-source.ts';
+import { requestProblem } from './proto/errors.ts';
+import { isRequestProblem, parseRequest } from './proto/request.ts';
+import { METHODS } from './registry.ts';
+import { API_PATH, DOWNLOAD_PATH, EVENT_SOURCE_PATH, sessionResource, UPLOAD_PATH } from './session-resource.ts';
+import { storeUpload } from './uploads.ts';
+
+/** The scheme and host the client used, for the absolute URLs of the Session object. */
+function originOf(request: FastifyRequest): string {
+  return `${request.protocol}://${request.headers.host ?? request.hostname}`;
+}
+
+function json(reply: FastifyReply, status: number, body: unknown, type = 'application/json; charset=utf-8'): FastifyReply {
+  return reply.code(status).header('cache-control', 'no-store').type(type).send(JSON.stringify(body));
+}
+
+/** The download's file name: an ASCII fallback and the UTF-8 name (RFC 6266 §4.3, RFC 8187). */
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+export function registerJmapRoutes(app: FastifyInstance, services: JmapServices): void {
+  const cache = new BasicAuthCache();
+  const deps = { db: services.store.db, throttle: services.throttle, cache };
+  const requests = new ConcurrencyLimit(CORE_LIMITS.maxConcurrentRequests);
+  const uploads = new ConcurrencyLimit(CORE_LIMITS.maxConcurrentUpload);
+  const busy = (reply: FastifyReply, limit: 'maxConcurrentRequests' | 'maxConcurrentUpload') =>
+    json(reply, 400, requestProblem('limit', `too many requests at once (${limit})`, limit), 'application/problem+json');
+
+  const principalOf = async (request: FastifyRequest, reply: FastifyReply): Promise<JmapPrincipal | null> => {
+    const principal = await authenticateJmapRequest(request, deps);
+    if (!principal) {
+      await reply.code(401).header('www-authenticate', WWW_AUTHENTICATE).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', status: 401, detail: 'authentication required' }));
+    }
+    return principal;
+  };
+
+  app.register(async (scope) => {
+    // Uploads are bytes of any type, so this scope reads bodies as buffers; the API decodes its JSON itself.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: CORE_LIMITS.maxSizeUpload }, (_request, body, done) => done(null, body));
+
+    // Event streams never end by themselves; a shutdown ends them so the listener can close.
+    const streams = new Set<() => void>();
+    scope.addHook('preClose', async () => {
+      for (const end of streams) end();
+    });
+
+    scope.get('/.well-known/jmap', async (request, reply) => {
+      const principal = await principalOf(request, reply);
+      if (!principal) return reply;
+      return json(reply, 200, sessionResource(principal, originOf(request)));
+    });
+
+    scope.post(API_PATH, { bodyLimit: CORE_LIMITS.maxSizeRequest + 1 }, async (request, reply) => {
+      const principal = await principalOf(request, reply);
+      if (!principal) return reply;
+      const body = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+      const parsed = parseRequest(body, CORE_LIMITS, SUPPORTED_CAPABILITIES);
+      if (isRequestProblem(parsed)) return json(reply, 400, parsed, 'application/problem+json');
+      const context: JmapContext = { services, principal };
+      const response = await requests.run(principal.id, () =>
+        runRequest(
+          parsed,
+          METHODS,
+          context,
+          async () => String(sessionResource(principal, originOf(request)).state),
+          (err, method) => services.log(`jmap: ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+        ),
+      );
+      return response ? json(reply, 200, response) : busy(reply, 'maxConcurrentRequests');
+    });
+
+    scope.get<{ Params: { accountId: string; blobId: string; name: string }; Querystring: { type?: string } }>(`${DOWNLOAD_PATH}/:accountId/:blobId/:name`, async (request, reply) => {
+      const principal = await principalOf(request, reply);
+      if (!principal) return reply;
+      const { accountId, blobId, name } = request.params;
+      const bytes = parseAccountId(accountId) === principal.id ? await readAccountBlob(services, principal.id, blobId) : null;
+      if (!bytes) return json(reply, 404, { type: 'about:blank', status: 404, detail: 'no such blob' }, 'application/problem+json');
+      const type = typeof request.query.type === 'string' && /^[\w.+-]+\/[\w.+-]+/.test(request.query.type) ? request.query.type : 'application/octet-stream';
+      // Blob ids name their content, so a copy never goes stale (RFC 8620 §6.2).
+      return reply.code(200).header('cache-control', 'private, immutable, max-age=31536000').header('content-disposition', contentDisposition(name)).type(type).send(bytes);
+    });
+
+    scope.post<{ Params: { accountId: string } }>(`${UPLOAD_PATH}/:accountId/`, async (request, reply) => {
+      const principal = await principalOf(request, reply);
+      if (!principal) return reply;
+      if (parseAccountId(request.params.accountId) !== principal.id) return json(reply, 404, { type: 'about:blank', status: 404, detail: 'no such account' }, 'application/problem+json');
+      const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const type = request.headers['content-type'] ?? 'application/octet-stream';
+      const blobId = await uploads.run(principal.id, () => storeUpload(services, principal.id, bytes));
+      if (blobId === null) return busy(reply, 'maxConcurrentUpload');
+      return json(reply, 201, { accountId: accountIdOf(principal.id), blobId, type, size: bytes.byteLength });
+    });
+
+    scope.get<{ Querystring: { types?: string; closeafter?: string; ping?: string } }>(`${EVENT_SOURCE_PATH}/`, async (request, reply) => {
+      const principal = await principalOf(request, reply);
+      if (!principal) return reply;
+      const ping = Number(request.query.ping ?? 0);
+      const end = streamEvents(services, principal.id, reply, {
+        types: (request.query.types ?? '*').split(','),
+        closeAfterState: request.query.closeafter === 'state',
+        pingSeconds: Number.isFinite(ping) && ping > 0 ? Math.max(30, Math.min(ping, 3600)) : 0,
+      });
+      streams.add(end);
+      reply.raw.on('close', () => streams.delete(end));
+      return reply;
+    });
+  });
+}
