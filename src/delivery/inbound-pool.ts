@@ -114,14 +114,20 @@ export class InboundPool {
   ) {}
 
   inspect(request: InspectionRequest): Promise<Inspection> {
-    // Started on first use, so a node that never receives mail never pays for the threads.
-    if (!this.started && !this.closed) this.start();
+    this.start();
     let best: PoolWorker | null = null;
     for (const worker of this.workers) if (worker.ready && (!best || worker.load < best.load)) best = worker;
     return best ? best.run(request) : inspectInbound(request, this.options.resolver);
   }
 
-  private start(): void {
+  /**
+   * Boots the threads (loading TypeScript, mailauth and the MIME code costs each one about a second
+   * of CPU), unless that has been done. The MX and LMTP listeners call it when they are created, so
+   * the boot does not compete with the first messages; a node without them boots the threads on
+   * the first inspection, and one that never receives mail never pays for them.
+   */
+  start(): void {
+    if (this.started || this.closed) return;
     this.started = true;
     // The main thread keeps a core for the sockets and the database; the others inspect.
     const size = this.options.size ?? Math.max(1, availableParallelism() - 1);

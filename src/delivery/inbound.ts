@@ -6,6 +6,7 @@ import type { DeliveredEntry, Delivery, DeliveryTarget } from '../mail/deliver.t
 import { MailError } from '../mail/errors.ts';
 import type { MailStore } from '../mail/mail-store.ts';
 import { findMailbox } from '../mail/mailboxes.ts';
+import type { ParsedMessage } from '../mail/mime/index.ts';
 import type { PreparedMessage } from '../mail/prepared-message.ts';
 import type { Database } from '../store/schema.ts';
 import type { MailResolver } from './dns-resolver.ts';
@@ -42,6 +43,8 @@ export interface InboundOptions {
   resolver: MailResolver;
   /** Worker threads for the checks and the parse; without one they run on the calling thread. */
   pool?: InboundPool;
+  /** Told of every committed delivery (vacation notices, vacation-reply.ts); must not throw. */
+  afterDelivery?: (message: { parsed: ParsedMessage; mailFrom: string }, recipients: LocalRecipient[]) => void;
 }
 
 const INBOX_TTL_MS = 60_000;
@@ -65,6 +68,11 @@ export class InboundDelivery {
     private readonly mail: MailStore,
     private readonly options: InboundOptions,
   ) {}
+
+  /** For the listeners that receive mail from outside: start the inspection threads now rather than at the first message. */
+  startInspectionThreads(): void {
+    this.options.pool?.start();
+  }
 
   /** RCPT time: who gets it, or why not (unknown user 550 5.1.1, relay 554 5.7.1, full mailbox 452 4.2.2). */
   async checkRecipient(address: string, envelope: Pick<InboundEnvelope, 'declaredSize'> & { mailFrom?: string }): Promise<LocalRecipient> {
@@ -109,7 +117,18 @@ export class InboundDelivery {
     const message = Buffer.from(inspection.message.buffer, inspection.message.byteOffset, inspection.message.byteLength);
     // Parsed and hashed already; what MailStore.prepare would add is making the bytes durable.
     await this.mail.store.blobs.persist(inspection.hash, message);
-    return this.storePrepared({ raw: message, hash: inspection.hash, parsed: inspection.parsed, searchText: inspection.searchText }, recipients);
+    const delivered = await this.storePrepared({ raw: message, hash: inspection.hash, parsed: inspection.parsed, searchText: inspection.searchText }, recipients);
+    this.delivered(inspection.parsed, envelope.mailFrom, recipients);
+    return delivered;
+  }
+
+  /** After a commit: whatever reacts to delivered mail runs now, never before and never failing the delivery. */
+  delivered(parsed: ParsedMessage, mailFrom: string, recipients: LocalRecipient[]): void {
+    try {
+      this.options.afterDelivery?.({ parsed, mailFrom }, recipients);
+    } catch {
+      // A reaction to a delivery is never a reason to fail it.
+    }
   }
 
   /**

@@ -77,6 +77,7 @@ export class MessageRouter {
         together: sent && copies.length > 0 ? [{ message: sent, targets: copies }] : [],
         alsoWrite: sent && queueRemote ? (trx) => queueRemote(trx, sent.hash) : undefined,
       });
+      this.inbound.delivered(delivered.parsed, message.sender, local);
     } else if (copies.length > 0) {
       const prepared = await this.mail.prepare(message.raw);
       await this.inbound.storePrepared(prepared, local, { targets: copies, alsoWrite: queueRemote && ((trx) => queueRemote(trx, prepared.hash)) });

@@ -1,5 +1,5 @@
 // The HTTP listener (ports.http): Fastify, serving client autoconfiguration and the admin API
-// (under /api); webmail will register its routes on the same instance.
+// (under /api), JMAP and the webmail's static files.
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 
@@ -10,6 +10,7 @@ import { registerAutoconfigRoutes } from './autoconfig-routes.ts';
 import type { JmapServices } from '../jmap/context.ts';
 import { registerJmapRoutes } from '../jmap/routes.ts';
 import { STANDARD_CLIENT_PORTS } from './autoconfig-documents.ts';
+import { registerWebUi } from './web-ui.ts';
 
 export interface HttpListenerOptions {
   db: Kysely<Database>;
@@ -41,6 +42,8 @@ export function buildHttpApp(options: HttpListenerOptions): FastifyInstance {
   registerAutoconfigRoutes(app, { db: options.db, server: { hostname: options.hostname, ports: STANDARD_CLIENT_PORTS } });
   registerAdminApi(app, { db: options.db, server: { hostname: options.hostname, ports: options.ports ?? DEFAULT_PORTS }, log: options.log });
   if (options.jmap) registerJmapRoutes(app, options.jmap);
+  // The webmail is a JMAP client: without JMAP there is nothing for it to talk to.
+  if (options.jmap) registerWebUi(app);
   return app;
 }
 

@@ -1,8 +1,10 @@
 /** Capability URNs this server implements (RFC 8620 §2, RFC 8621 §1.3). */
 export const CORE = 'urn:ietf:params:jmap:core';
 export const MAIL = 'urn:ietf:params:jmap:mail';
+export const SUBMISSION = 'urn:ietf:params:jmap:submission';
+export const VACATION = 'urn:ietf:params:jmap:vacationresponse';
 
-export const SUPPORTED_CAPABILITIES: ReadonlySet<string> = new Set([CORE, MAIL]);
+export const SUPPORTED_CAPABILITIES: ReadonlySet<string> = new Set([CORE, MAIL, SUBMISSION, VACATION]);
 
 /** The limits the Session object announces and the server enforces (RFC 8620 §2 "urn:ietf:params:jmap:core"). */
 export const CORE_LIMITS = {
@@ -27,4 +29,13 @@ export const MAIL_ACCOUNT_CAPABILITY = {
   maxSizeAttachmentsPerEmail: 50 * 1024 * 1024,
   emailQuerySortOptions: EMAIL_SORT_OPTIONS,
   mayCreateTopLevelMailbox: true,
+};
+
+/**
+ * The account's urn:ietf:params:jmap:submission capability (RFC 8621 §1.3.2): no delayed send
+ * (a submission is final as it is made), and the SMTP extensions an envelope may use.
+ */
+export const SUBMISSION_ACCOUNT_CAPABILITY = {
+  maxDelayedSend: 0,
+  submissionExtensions: {},
 };

@@ -1,3 +1,4 @@
+import type { SubmissionService } from '../delivery/submission.ts';
 import type { ChangeBus } from '../events/change-bus.ts';
 import type { LoginThrottle } from '../directory/login-throttle.ts';
 import type { MailStore } from '../mail/mail-store.ts';
@@ -10,6 +11,8 @@ export interface JmapServices {
   mail: MailStore;
   changes: ChangeBus;
   throttle: LoginThrottle;
+  /** EmailSubmission sends through the same path as SMTP submission (RFC 8621 §7). */
+  submission: SubmissionService;
   log: (line: string) => void;
 }
 

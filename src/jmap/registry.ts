@@ -6,6 +6,8 @@ import { emailGet } from './methods/email-get.ts';
 import { emailImport } from './methods/email-import.ts';
 import { emailQuery, emailQueryChanges } from './methods/email-query.ts';
 import { emailSet } from './methods/email-set.ts';
+import { emailSubmissionChanges, emailSubmissionGet, emailSubmissionQuery, emailSubmissionQueryChanges, emailSubmissionSet } from './methods/email-submission.ts';
+import { identityChanges, identityGet, identitySet } from './methods/identity.ts';
 import { mailboxChanges } from './methods/mailbox-changes.ts';
 import { mailboxGet } from './methods/mailbox-get.ts';
 import { mailboxQuery, mailboxQueryChanges } from './methods/mailbox-query.ts';
@@ -13,6 +15,7 @@ import { mailboxSet } from './methods/mailbox-set.ts';
 import { searchSnippetGet } from './methods/search-snippet-get.ts';
 import { threadChanges } from './methods/thread-changes.ts';
 import { threadGet } from './methods/thread-get.ts';
+import { vacationResponseGet, vacationResponseSet } from './methods/vacation-response.ts';
 
 /** Every method this server answers, by its JMAP name. */
 export const METHODS: MethodRegistry<JmapContext> = new Map<string, JmapMethod<JmapContext>>([
@@ -31,4 +34,14 @@ export const METHODS: MethodRegistry<JmapContext> = new Map<string, JmapMethod<J
   ['Email/set', emailSet],
   ['Email/import', emailImport],
   ['SearchSnippet/get', searchSnippetGet],
+  ['Identity/get', identityGet],
+  ['Identity/changes', identityChanges],
+  ['Identity/set', identitySet],
+  ['EmailSubmission/get', emailSubmissionGet],
+  ['EmailSubmission/changes', emailSubmissionChanges],
+  ['EmailSubmission/query', emailSubmissionQuery],
+  ['EmailSubmission/queryChanges', emailSubmissionQueryChanges],
+  ['EmailSubmission/set', emailSubmissionSet],
+  ['VacationResponse/get', vacationResponseGet],
+  ['VacationResponse/set', vacationResponseSet],
 ]);

@@ -1,10 +1,14 @@
-// The JMAP HTTP resources (RFC 8620 §2 session, §3 API, §6 blobs, §7.3 EventSource) on the
-// shared Fastify instance.
+// The JMAP HTTP resources (RFC 8620 §2 session, §3 API, §6 blobs, §7.3 EventSource) and the
+// RFC 8887 WebSocket on the shared Fastify instance.
+import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
+import { blobInMailboxes } from '../mail/shared-access.ts';
+import { sharedAccounts } from './account-access.ts';
 import { accountIdOf, parseAccountId } from './account-ids.ts';
 import { authenticateJmapRequest, BasicAuthCache, WWW_AUTHENTICATE, type JmapPrincipal } from './auth.ts';
 import { readAccountBlob } from './blob-content.ts';
+import { parseBlobId } from './blob-ids.ts';
 import { CORE_LIMITS, SUPPORTED_CAPABILITIES } from './capabilities.ts';
 import { ConcurrencyLimit } from './concurrency.ts';
 import type { JmapContext, JmapServices } from './context.ts';
@@ -13,8 +17,9 @@ import { streamEvents } from './event-source.ts';
 import { requestProblem } from './proto/errors.ts';
 import { isRequestProblem, parseRequest } from './proto/request.ts';
 import { METHODS } from './registry.ts';
-import { API_PATH, DOWNLOAD_PATH, EVENT_SOURCE_PATH, sessionResource, UPLOAD_PATH } from './session-resource.ts';
+import { API_PATH, DOWNLOAD_PATH, EVENT_SOURCE_PATH, sessionResource, UPLOAD_PATH, WEBSOCKET_PATH } from './session-resource.ts';
 import { storeUpload } from './uploads.ts';
+import { chooseSubprotocol, serveJmapSocket, type JmapSocket } from './websocket.ts';
 
 /** The scheme and host the client used, for the absolute URLs of the Session object. */
 function originOf(request: FastifyRequest): string {
@@ -47,6 +52,42 @@ export function registerJmapRoutes(app: FastifyInstance, services: JmapServices)
     return principal;
   };
 
+  /** The Session object, with the accounts shared with the principal as they are now. */
+  const sessionOf = async (principal: JmapPrincipal, request: FastifyRequest) => sessionResource(principal, originOf(request), await sharedAccounts(services, principal.id));
+
+  /** Parses and runs one API request (the POST body or a WebSocket Request) within the concurrency limit. */
+  const execute = async (principal: JmapPrincipal, request: FastifyRequest, body: string) => {
+    const parsed = parseRequest(body, CORE_LIMITS, SUPPORTED_CAPABILITIES);
+    if (isRequestProblem(parsed)) return parsed;
+    const context: JmapContext = { services, principal };
+    const response = await requests.run(principal.id, () =>
+      runRequest(
+        parsed,
+        METHODS,
+        context,
+        async () => String((await sessionOf(principal, request)).state),
+        (err, method) => services.log(`jmap: ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      ),
+    );
+    return response ?? requestProblem('limit', 'too many requests at once (maxConcurrentRequests)', 'maxConcurrentRequests');
+  };
+
+  /**
+   * A blob the principal may download: from its own account, or from a message in a mailbox of
+   * another account it may read (RFC 8621 §2); null otherwise, so blob ids cannot be probed.
+   */
+  const downloadable = async (principal: JmapPrincipal, accountId: number | null, blobId: string): Promise<Buffer | null> => {
+    if (accountId === null) return null;
+    if (accountId === principal.id) return readAccountBlob(services, accountId, blobId);
+    const ref = parseBlobId(blobId);
+    const readable = (await services.mail.access.sharedWith(principal.id)).filter((a) => a.accountId === accountId && a.rights.includes('r')).map((a) => Number(a.mailbox.id));
+    if (!ref || !(await blobInMailboxes(services.store.db, accountId, readable, ref.hash))) return null;
+    return readAccountBlob(services, accountId, blobId);
+  };
+
+  /** Every account whose changes the principal is pushed: its own and each shared with it. */
+  const pushAccounts = async (principal: JmapPrincipal) => [principal.id, ...(await sharedAccounts(services, principal.id)).map((a) => a.accountId)];
+
   app.register(async (scope) => {
     // Uploads are bytes of any type, so this scope reads bodies as buffers; the API decodes its JSON itself.
     scope.removeAllContentTypeParsers();
@@ -58,36 +99,49 @@ export function registerJmapRoutes(app: FastifyInstance, services: JmapServices)
       for (const end of streams) end();
     });
 
+    // The plugin's own preClose closes every WebSocket on shutdown (each then drops its push).
+    await scope.register(fastifyWebsocket, {
+      options: { maxPayload: CORE_LIMITS.maxSizeRequest, handleProtocols: (offered: Set<string>) => chooseSubprotocol(offered) },
+    });
+    // Who each upgrade request authenticated as, from the preValidation check to the handler.
+    const socketPrincipals = new WeakMap<FastifyRequest, JmapPrincipal>();
+
+    // RFC 8887 §3: the upgrade request authenticates as an API request does; without that it gets 401, not a socket.
+    scope.get(
+      WEBSOCKET_PATH,
+      {
+        websocket: true,
+        preValidation: async (request, reply) => {
+          const principal = await principalOf(request, reply);
+          if (principal) socketPrincipals.set(request, principal);
+        },
+      },
+      (socket: JmapSocket, request) => {
+        const principal = socketPrincipals.get(request);
+        if (!principal) return;
+        serveJmapSocket(socket, services, { execute: (body) => execute(principal, request, body), accountIds: () => pushAccounts(principal) });
+      },
+    );
+
     scope.get('/.well-known/jmap', async (request, reply) => {
       const principal = await principalOf(request, reply);
       if (!principal) return reply;
-      return json(reply, 200, sessionResource(principal, originOf(request)));
+      return json(reply, 200, await sessionOf(principal, request));
     });
 
     scope.post(API_PATH, { bodyLimit: CORE_LIMITS.maxSizeRequest + 1 }, async (request, reply) => {
       const principal = await principalOf(request, reply);
       if (!principal) return reply;
       const body = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
-      const parsed = parseRequest(body, CORE_LIMITS, SUPPORTED_CAPABILITIES);
-      if (isRequestProblem(parsed)) return json(reply, 400, parsed, 'application/problem+json');
-      const context: JmapContext = { services, principal };
-      const response = await requests.run(principal.id, () =>
-        runRequest(
-          parsed,
-          METHODS,
-          context,
-          async () => String(sessionResource(principal, originOf(request)).state),
-          (err, method) => services.log(`jmap: ${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
-        ),
-      );
-      return response ? json(reply, 200, response) : busy(reply, 'maxConcurrentRequests');
+      const result = await execute(principal, request, body);
+      return 'status' in result ? json(reply, 400, result, 'application/problem+json') : json(reply, 200, result);
     });
 
     scope.get<{ Params: { accountId: string; blobId: string; name: string }; Querystring: { type?: string } }>(`${DOWNLOAD_PATH}/:accountId/:blobId/:name`, async (request, reply) => {
       const principal = await principalOf(request, reply);
       if (!principal) return reply;
       const { accountId, blobId, name } = request.params;
-      const bytes = parseAccountId(accountId) === principal.id ? await readAccountBlob(services, principal.id, blobId) : null;
+      const bytes = await downloadable(principal, parseAccountId(accountId), blobId);
       if (!bytes) return json(reply, 404, { type: 'about:blank', status: 404, detail: 'no such blob' }, 'application/problem+json');
       const type = typeof request.query.type === 'string' && /^[\w.+-]+\/[\w.+-]+/.test(request.query.type) ? request.query.type : 'application/octet-stream';
       // Blob ids name their content, so a copy never goes stale (RFC 8620 §6.2).
@@ -109,7 +163,7 @@ export function registerJmapRoutes(app: FastifyInstance, services: JmapServices)
       const principal = await principalOf(request, reply);
       if (!principal) return reply;
       const ping = Number(request.query.ping ?? 0);
-      const end = streamEvents(services, principal.id, reply, {
+      const end = streamEvents(services, await pushAccounts(principal), reply, {
         types: (request.query.types ?? '*').split(','),
         closeAfterState: request.query.closeafter === 'state',
         pingSeconds: Number.isFinite(ping) && ping > 0 ? Math.max(30, Math.min(ping, 3600)) : 0,

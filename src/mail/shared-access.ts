@@ -105,6 +105,21 @@ export async function setAccountAcl(db: Kysely<Database>, ownerId: number, grant
   return mailboxes.map((m) => Number(m.id));
 }
 
+/** Whether a message with these bytes sits in one of these mailboxes of the account: what a grantee of them may download. */
+export async function blobInMailboxes(db: Kysely<Database>, accountId: number, mailboxIds: readonly number[], hash: string): Promise<boolean> {
+  if (mailboxIds.length === 0) return false;
+  const row = await db
+    .selectFrom('messages as m')
+    .innerJoin('mailbox_entries as e', 'e.message_id', 'm.id')
+    .select('m.id')
+    .where('m.account_id', '=', accountId)
+    .where('m.blob_hash', '=', hash)
+    .where('e.mailbox_id', 'in', [...mailboxIds])
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Access checks and ACLs (RFC 4314) for the mail core: which mailboxes a principal reaches under
  * which name and with which rights. Protocols resolve a name here, then call MailStore with the

@@ -7,6 +7,7 @@ import { InboundPool } from '../delivery/inbound-pool.ts';
 import { OutboundWorker } from '../delivery/outbound-worker.ts';
 import { MessageRouter } from '../delivery/router.ts';
 import { SubmissionService } from '../delivery/submission.ts';
+import { VacationResponder } from '../delivery/vacation-reply.ts';
 import { ensureAdminAccount } from '../directory/admin-account.ts';
 import { authenticate, type LoginContext } from '../directory/authenticate.ts';
 import { useBreachedPasswordsFile } from '../directory/breached-passwords.ts';
@@ -54,12 +55,14 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
     const resolverOptions = { overrides: config.dns.overrides, system: config.dns.system };
     const resolver = createResolver(resolverOptions);
     const inboundPool = new InboundPool({ resolverOptions, resolver, log });
-    const inbound = new InboundDelivery(store.db, mail, { hostname: config.hostname, verify: config.smtp.verifyInbound, resolver, pool: inboundPool });
+    let vacation: VacationResponder | null = null;
+    const inbound = new InboundDelivery(store.db, mail, { hostname: config.hostname, verify: config.smtp.verifyInbound, resolver, pool: inboundPool, afterDelivery: (message, recipients) => vacation?.delivered(message, recipients) });
     let router: MessageRouter | null = null;
     const worker = new OutboundWorker({ db: store.db, dialect: store.dialect, blobs: store.blobs, resolver, config, router: () => router!, log });
     outbound = worker;
     router = new MessageRouter(store.db, mail, inbound, { expireAfterMs: config.outbound.expireAfterMs, onQueued: () => worker.kick() });
     const submission = new SubmissionService(store.db, router, config.hostname);
+    vacation = new VacationResponder(store.db, router, config.hostname, log);
 
     const tls = await loadTlsMaterial({ dataDir: config.dataDir, hostname: config.hostname, certFile: config.tls.certFile, keyFile: config.tls.keyFile });
     const base = { hostname: config.hostname, tls, maxMessageSize: config.smtp.maxMessageSize, log };
@@ -87,7 +90,7 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
     if (ports.imap) access.push({ name: 'imap', port: ports.imap, listener: createImapListener({ implicitTls: false, tls }, imapServices) });
     if (ports.imaps) access.push({ name: 'imaps', port: ports.imaps, listener: createImapListener({ implicitTls: true, tls }, imapServices) });
     // HTTP (client autoconfig for now): plain HTTP, as Thunderbird and Outlook also ask over http:// and admins put TLS in front.
-    if (ports.http) access.push({ name: 'http', port: ports.http, listener: createHttpListener({ db: store.db, hostname: config.hostname, ports, log, jmap: { store, mail, changes, throttle: imapServices.throttle, log } }) });
+    if (ports.http) access.push({ name: 'http', port: ports.http, listener: createHttpListener({ db: store.db, hostname: config.hostname, ports, log, jmap: { store, mail, changes, throttle: imapServices.throttle, submission, log } }) });
 
     const portOf: Record<string, number> = { smtp: ports.smtp, submission: ports.submission, submissions: ports.submissions, lmtp: ports.lmtp };
     const listeners: RunningServer['listeners'] = [];

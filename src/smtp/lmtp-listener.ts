@@ -12,6 +12,7 @@ import { readMessage } from './read-message.ts';
  */
 export function createLmtpListener(base: ListenerBase, inbound: InboundDelivery): SMTPServer {
   const recipients = new Map<string, LocalRecipient[]>();
+  inbound.startInspectionThreads();
   return createSmtpServer(base, {
     lmtp: true,
     authOptional: true,

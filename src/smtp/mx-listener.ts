@@ -12,6 +12,7 @@ import { SmtpReply } from './replies.ts';
  */
 export function createMxListener(base: ListenerBase & { maxRecipients: number }, inbound: InboundDelivery): SMTPServer {
   const recipients = new Map<string, LocalRecipient[]>();
+  inbound.startInspectionThreads();
   const server = createSmtpServer(base, {
     authOptional: true,
     disabledCommands: ['AUTH'],

@@ -42,12 +42,13 @@ const COLUMNS: Record<SearchScope, string> = {
  * as one space. NUL goes with white space: PostgreSQL text cannot hold it.
  */
 export function foldSearchText(text: string): string {
-  return text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[\s\u0000]+/g, ' ');
+  // ASCII is its own NFKD and has no marks: most mail skips both passes. A lone space is already
+  // one space, so the last pattern skips it (the lookahead) instead of replacing it with itself.
+  const unmarked = NON_ASCII.test(text) ? text.normalize('NFKD').replace(/\p{M}+/gu, '') : text;
+  return unmarked.toLowerCase().replace(/(?! [^\s\u0000])[\s\u0000]+/g, ' ');
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * Substring search over SearchText: FTS5's trigram tokenizer on SQLite, pg_trgm on PostgreSQL.

@@ -16,6 +16,7 @@ import * as m012 from './migrations/012-security.ts';
 import * as m013 from './migrations/013-org-units-gal.ts';
 import * as m014 from './migrations/014-deferred-search-index.ts';
 import * as m015 from './migrations/015-jmap.ts';
+import * as m016 from './migrations/016-jmap-submission.ts';
 
 interface Migration {
   version: number;
@@ -40,6 +41,7 @@ const MIGRATIONS: Migration[] = [
   { version: 13, name: 'org-units-gal', up: m013.up },
   { version: 14, name: 'deferred-search-index', up: m014.up },
   { version: 15, name: 'jmap', up: m015.up },
+  { version: 16, name: 'jmap-submission', up: m016.up },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

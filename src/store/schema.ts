@@ -37,6 +37,10 @@ export interface Database {
   send_rights: SendRightsTable;
   api_tokens: ApiTokensTable;
   jmap_uploads: JmapUploadsTable;
+  jmap_identities: JmapIdentitiesTable;
+  jmap_submissions: JmapSubmissionsTable;
+  vacation_responses: VacationResponsesTable;
+  vacation_replies: VacationRepliesTable;
 }
 
 export interface SettingsTable {
@@ -419,3 +423,54 @@ export type MailboxEntry = Selectable<MailboxEntriesTable>;
 export type NewMessage = Insertable<MessagesTable>;
 export type QueueRecipient = Selectable<QueueRecipientsTable>;
 export type QueueMessage = Selectable<QueueMessagesTable>;
+
+/** An identity the user created, or one derived from an address that they edited (RFC 8621 §6). */
+export interface JmapIdentitiesTable {
+  account_id: number;
+  identity_id: string;
+  email: string;
+  name: Generated<string>;
+  /** JSON EmailAddress[] or null. */
+  reply_to: string | null;
+  bcc: string | null;
+  text_signature: Generated<string>;
+  html_signature: Generated<string>;
+  /** 1 for an identity created with Identity/set (may be destroyed), 0 for an edited derived one. */
+  extra: Generated<number>;
+}
+
+/** An EmailSubmission (RFC 8621 §7); `seq` orders the account's creations and destroys for /changes. */
+export interface JmapSubmissionsTable {
+  id: Generated<number>;
+  account_id: number;
+  identity_id: string;
+  email_id: string;
+  thread_id: string;
+  /** JSON Envelope. */
+  envelope: string;
+  send_at: number;
+  /** JSON map of recipient address -> DeliveryStatus at submission time. */
+  delivery_status: string;
+  created_seq: number;
+  seq: number;
+  destroyed: Generated<number>;
+}
+
+/** The account's VacationResponse (RFC 8621 §8); dates in ms since the epoch. */
+export interface VacationResponsesTable {
+  account_id: number;
+  is_enabled: number;
+  from_date: number | null;
+  to_date: number | null;
+  subject: string | null;
+  text_body: string | null;
+  html_body: string | null;
+  seq: number;
+}
+
+/** When the last vacation reply went to a sender (RFC 3834 §2). */
+export interface VacationRepliesTable {
+  account_id: number;
+  sender: string;
+  sent_at: number;
+}

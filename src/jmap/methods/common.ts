@@ -70,8 +70,7 @@ export function pick(object: Record<string, unknown>, properties: readonly strin
 }
 
 /** A /changes for one type (RFC 8620 §5.2), with ids turned into the type's object ids. */
-export async function standardChanges(args: Args, ctx: JmapContext, type: ChangeType, toId: (id: number) => string): Promise<Args> {
-  const accountId = accountOf(args, ctx);
+export async function standardChanges(args: Args, ctx: JmapContext, type: ChangeType, toId: (id: number) => string, accountId = accountOf(args, ctx)): Promise<Args> {
   const since = optionalString(args, 'sinceState');
   if (since === null) throw invalidArguments('sinceState is required', 'sinceState');
   const maxChanges = optionalInt(args, 'maxChanges', null, 1);

@@ -6,7 +6,8 @@ import { MAIL } from '../capabilities.ts';
 import type { JmapContext } from '../context.ts';
 import type { JmapMethod } from '../dispatcher.ts';
 import { invalidArguments } from '../proto/errors.ts';
-import { accountOf, optionalBoolean, optionalInt, readIds, readProperties, stateOf, type Args } from './common.ts';
+import { accessOf, canSee } from '../account-access.ts';
+import { optionalBoolean, optionalInt, readIds, readProperties, stateOf, type Args } from './common.ts';
 import { BODY_PART_PROPERTIES, DEFAULT_BODY_PART_PROPERTIES, DEFAULT_EMAIL_PROPERTIES, EMAIL_PROPERTIES, emailObject, isHeaderProperty, needsMessage, type BodyOptions } from './email-view.ts';
 
 function bodyOptions(args: Args): BodyOptions {
@@ -34,7 +35,8 @@ function bodyOptions(args: Args): BodyOptions {
 export const emailGet: JmapMethod<JmapContext> = {
   capability: MAIL,
   async run(args, { session: ctx, createdIds }) {
-    const accountId = accountOf(args, ctx);
+    const access = await accessOf(args, ctx);
+    const accountId = access.accountId;
     const ids = readIds(args, 'ids', createdIds);
     if (ids === null) throw invalidArguments('Email/get needs ids (an account holds too many emails to return all)', 'ids');
     const properties = readProperties(args, EMAIL_PROPERTIES, DEFAULT_EMAIL_PROPERTIES, isHeaderProperty);
@@ -46,7 +48,10 @@ export const emailGet: JmapMethod<JmapContext> = {
     const list: Record<string, unknown>[] = [];
     const notFound: string[] = [];
     for (const [i, id] of ids.entries()) {
-      const record = numeric[i] === null ? undefined : records.get(numeric[i]!);
+      const stored = numeric[i] === null ? undefined : records.get(numeric[i]!);
+      // In a shared account an email exists only in the mailboxes the principal may see.
+      const mailboxIds = stored?.mailboxIds.filter((m) => canSee(access, m)) ?? [];
+      const record = stored && mailboxIds.length > 0 ? { ...stored, mailboxIds } : undefined;
       if (!record) {
         notFound.push(id);
         continue;

@@ -5,7 +5,8 @@ import { EMAIL_SORT_OPTIONS, MAIL } from '../capabilities.ts';
 import type { JmapContext } from '../context.ts';
 import type { JmapMethod } from '../dispatcher.ts';
 import { invalidArguments, MethodError } from '../proto/errors.ts';
-import { accountOf, cannotCalculateQueryChanges, optionalBoolean, optionalInt, queryWindow, stateOf, type Args } from './common.ts';
+import { accessOf, type AccountAccess } from '../account-access.ts';
+import { optionalBoolean, optionalInt, queryWindow, stateOf, type Args } from './common.ts';
 import { parseFilter, parseSort, type Filter } from './filter.ts';
 
 /** Results returned when the client sets no limit; the response's `limit` then says so (RFC 8620 §5.5). */
@@ -97,6 +98,13 @@ export function readEmailFilter(args: Args): EmailFilter | null {
   return toEmailFilter(parseFilter(args.filter, parseCondition));
 }
 
+/** In a shared account only emails in the mailboxes the principal may see match (RFC 8621 §2). */
+export function visibleFilter(access: AccountAccess, filter: EmailFilter | null): EmailFilter | null {
+  if (access.mailboxes === null) return filter;
+  const visible: EmailFilter = { op: 'or', filters: [...access.mailboxes.keys()].map((mailboxId) => ({ type: 'inMailbox' as const, mailboxId })) };
+  return filter === null ? visible : { op: 'and', filters: [visible, filter] };
+}
+
 /**
  * RFC 8621 §4.4 Email/query. Only as many rows are read as the window needs, so the first page of
  * a 100,000-message mailbox costs what a 100-message one does; `total` is counted only when asked.
@@ -104,8 +112,9 @@ export function readEmailFilter(args: Args): EmailFilter | null {
 export const emailQuery: JmapMethod<JmapContext> = {
   capability: MAIL,
   async run(args, { session: ctx }) {
-    const accountId = accountOf(args, ctx);
-    const filter = readEmailFilter(args);
+    const access = await accessOf(args, ctx);
+    const accountId = access.accountId;
+    const filter = visibleFilter(access, readEmailFilter(args));
     const sort: EmailSort[] = parseSort(args.sort, EMAIL_SORT_OPTIONS).map((c) => ({ key: c.property as EmailSortKey, ascending: c.isAscending, ...(c.keyword ? { keyword: c.keyword } : {}) }));
     const collapseThreads = optionalBoolean(args, 'collapseThreads', false);
     const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
@@ -133,6 +142,7 @@ export const emailQuery: JmapMethod<JmapContext> = {
 export const emailQueryChanges: JmapMethod<JmapContext> = {
   capability: MAIL,
   async run(args, { session: ctx }) {
-    return cannotCalculateQueryChanges(args, ctx);
+    await accessOf(args, ctx);
+    throw new MethodError('cannotCalculateChanges', 'query results are not tracked; run the query again');
   },
 };

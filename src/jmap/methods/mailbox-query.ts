@@ -3,7 +3,8 @@ import type { JmapContext } from '../context.ts';
 import type { JmapMethod } from '../dispatcher.ts';
 import { accountIdOf } from '../account-ids.ts';
 import { invalidArguments, MethodError } from '../proto/errors.ts';
-import { accountOf, cannotCalculateQueryChanges, optionalBoolean, queryWindow, stateOf } from './common.ts';
+import { accessOf } from '../account-access.ts';
+import { optionalBoolean, queryWindow, stateOf } from './common.ts';
 import { matchesFilter, parseFilter, parseSort } from './filter.ts';
 import { mailboxObjects } from './mailbox-view.ts';
 
@@ -41,13 +42,14 @@ function test(c: MailboxCondition, m: Record<string, unknown>): boolean {
 export const mailboxQuery: JmapMethod<JmapContext> = {
   capability: MAIL,
   async run(args, { session: ctx }) {
-    const accountId = accountOf(args, ctx);
+    const access = await accessOf(args, ctx);
+    const accountId = access.accountId;
     const filter = parseFilter(args.filter, parseCondition);
     const sort = parseSort(args.sort, ['name', 'sortOrder']);
     if (optionalBoolean(args, 'sortAsTree', false) || optionalBoolean(args, 'filterAsTree', false)) throw new MethodError('unsupportedSort', 'sortAsTree and filterAsTree are not supported');
     const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
     const state = await stateOf(ctx, accountId);
-    const all = [...(await mailboxObjects(ctx, accountId, false)).values()].filter((m) => matchesFilter(filter, m, test));
+    const all = [...(await mailboxObjects(ctx, access, false)).values()].filter((m) => matchesFilter(filter, m, test));
     all.sort((a, b) => {
       for (const c of sort) {
         const x = c.property === 'name' ? String(a.name).localeCompare(String(b.name)) : Number(a.sortOrder) - Number(b.sortOrder);
@@ -70,6 +72,7 @@ export const mailboxQuery: JmapMethod<JmapContext> = {
 export const mailboxQueryChanges: JmapMethod<JmapContext> = {
   capability: MAIL,
   async run(args, { session: ctx }) {
-    return cannotCalculateQueryChanges(args, ctx);
+    await accessOf(args, ctx);
+    throw new MethodError('cannotCalculateChanges', 'query results are not tracked; run the query again');
   },
 };

@@ -1,11 +1,12 @@
 import { MailError } from '../../mail/errors.ts';
 import { HIERARCHY_SEPARATOR, type MailboxInfo } from '../../mail/mailboxes.ts';
 import { mailboxObjectId, parseMailboxObjectId } from '../../mail/object-ids.ts';
+import { accessOf, canSee, mayOn, type AccountAccess } from '../account-access.ts';
 import { accountIdOf } from '../account-ids.ts';
 import { MAIL } from '../capabilities.ts';
 import type { JmapContext } from '../context.ts';
 import type { JmapMethod } from '../dispatcher.ts';
-import { accountOf, attempt, checkIfInState, optionalBoolean, readSetArgs, resolveCreationRef, SetFailure, stateOf, type Args } from './common.ts';
+import { attempt, checkIfInState, optionalBoolean, readSetArgs, resolveCreationRef, SetFailure, stateOf, type Args } from './common.ts';
 import { mailboxObjects, roleOf, sortOrderOf, specialUseOf } from './mailbox-view.ts';
 
 const SETTABLE = ['name', 'parentId', 'role', 'sortOrder', 'isSubscribed'];
@@ -31,8 +32,9 @@ interface Tree {
   byName: Map<string, MailboxInfo>;
 }
 
-async function loadTree(ctx: JmapContext, accountId: number): Promise<Tree> {
-  const list = await ctx.services.mail.listMailboxes(accountId);
+/** The mailboxes the principal may see: all of its own, those shared with it in another's account. */
+async function loadTree(ctx: JmapContext, access: AccountAccess): Promise<Tree> {
+  const list = (await ctx.services.mail.listMailboxes(access.accountId)).filter((m) => canSee(access, m.id));
   return { byId: new Map(list.map((m) => [m.id, m])), byName: new Map(list.map((m) => [m.name, m])) };
 }
 
@@ -57,9 +59,26 @@ function checkProperties(object: Args, allowed: string[]): void {
   if (bad.length > 0) fail('invalidProperties', `cannot set ${bad.join(', ')}`, bad);
 }
 
-async function create(ctx: JmapContext, accountId: number, object: Args, createdIds: Map<string, string>): Promise<number> {
+/** In a shared account a write needs its RFC 4314 right (RFC 8621 §2 myRights); `forbidden` otherwise. */
+function requireRight(access: AccountAccess, mailbox: MailboxInfo, need: string, what: string): void {
+  if (!mayOn(access, mailbox.id, need)) fail('forbidden', `you may not ${what} ${mailbox.name} (needs the ${need} right)`);
+}
+
+/** Subscriptions are the owner's; someone a mailbox is shared with cannot change them. */
+function requireOwnSubscription(access: AccountAccess, value: unknown): void {
+  if (value !== undefined && access.mailboxes !== null) fail('forbidden', 'isSubscribed of a shared mailbox is its owner\'s', ['isSubscribed']);
+}
+
+async function create(ctx: JmapContext, access: AccountAccess, object: Args, createdIds: Map<string, string>): Promise<number> {
+  const accountId = access.accountId;
   checkProperties(object, SETTABLE);
-  const tree = await loadTree(ctx, accountId);
+  requireOwnSubscription(access, object.isSubscribed);
+  const tree = await loadTree(ctx, access);
+  const parent = typeof object.parentId === 'string' ? findById(tree, object.parentId, createdIds) : null;
+  if (access.mailboxes !== null) {
+    if (!parent) fail('forbidden', 'a new mailbox in a shared account goes inside a mailbox shared with you');
+    requireRight(access, parent, 'k', 'create mailboxes in');
+  }
   const name = fullName(tree, object.parentId, object.name, createdIds);
   let specialUse: string | null = null;
   if (object.role !== undefined && object.role !== null) {
@@ -70,14 +89,18 @@ async function create(ctx: JmapContext, accountId: number, object: Args, created
   if (object.isSubscribed !== undefined && typeof object.isSubscribed !== 'boolean') fail('invalidProperties', 'isSubscribed must be a boolean', ['isSubscribed']);
   const created = await ctx.services.mail.createMailbox(accountId, name, specialUse).catch(mailError);
   if (object.isSubscribed === true) await ctx.services.mail.setSubscribed(accountId, created.name, true);
+  // Whoever shares the parent shares the child, as an IMAP CREATE there does.
+  if (access.mailboxes !== null && parent) await ctx.services.mail.access.inheritAcl(parent.id, [created.id]);
   return created.id;
 }
 
-async function update(ctx: JmapContext, accountId: number, id: string, patch: Args, createdIds: Map<string, string>): Promise<void> {
-  const tree = await loadTree(ctx, accountId);
+async function update(ctx: JmapContext, access: AccountAccess, id: string, patch: Args, createdIds: Map<string, string>): Promise<void> {
+  const accountId = access.accountId;
+  const tree = await loadTree(ctx, access);
   const mailbox = findById(tree, id, createdIds);
   if (!mailbox) fail('notFound', `no mailbox ${id}`);
   checkProperties(patch, SETTABLE);
+  requireOwnSubscription(access, patch.isSubscribed);
   if (patch.role !== undefined && patch.role !== roleOf(mailbox)) fail('invalidProperties', 'the role of a mailbox cannot be changed', ['role']);
   if (patch.sortOrder !== undefined && patch.sortOrder !== sortOrderOf(roleOf(mailbox))) fail('invalidProperties', 'sortOrder follows from the role and cannot be set', ['sortOrder']);
   if (patch.name !== undefined || patch.parentId !== undefined) {
@@ -88,21 +111,24 @@ async function update(ctx: JmapContext, accountId: number, id: string, patch: Ar
     if (target !== mailbox.name) {
       if (mailbox.name === 'INBOX') fail('forbidden', 'INBOX cannot be renamed or moved');
       if (target.startsWith(`${mailbox.name}${HIERARCHY_SEPARATOR}`)) fail('invalidProperties', 'a mailbox cannot move under itself', ['parentId']);
+      requireRight(access, mailbox, 'x', 'rename');
       await ctx.services.mail.renameMailbox(accountId, mailbox.name, target).catch(mailError);
     }
   }
   if (patch.isSubscribed !== undefined) {
     if (typeof patch.isSubscribed !== 'boolean') fail('invalidProperties', 'isSubscribed must be a boolean', ['isSubscribed']);
-    const latest = (await loadTree(ctx, accountId)).byId.get(mailbox.id)!;
+    const latest = (await loadTree(ctx, access)).byId.get(mailbox.id)!;
     if (latest.subscribed !== patch.isSubscribed) await ctx.services.mail.setSubscribed(accountId, latest.name, patch.isSubscribed);
   }
 }
 
-async function destroy(ctx: JmapContext, accountId: number, id: string, removeEmails: boolean, createdIds: Map<string, string>): Promise<void> {
-  const tree = await loadTree(ctx, accountId);
+async function destroy(ctx: JmapContext, access: AccountAccess, id: string, removeEmails: boolean, createdIds: Map<string, string>): Promise<void> {
+  const accountId = access.accountId;
+  const tree = await loadTree(ctx, access);
   const mailbox = findById(tree, id, createdIds);
   if (!mailbox) fail('notFound', `no mailbox ${id}`);
   if (mailbox.name === 'INBOX') fail('forbidden', 'INBOX cannot be destroyed');
+  requireRight(access, mailbox, 'x', 'delete');
   if ([...tree.byName.keys()].some((n) => n.startsWith(`${mailbox.name}${HIERARCHY_SEPARATOR}`))) fail('mailboxHasChild', 'the mailbox has child mailboxes');
   const status = await ctx.services.mail.mailboxStatus(accountId, mailbox.id);
   if (status.messages > 0 && !removeEmails) fail('mailboxHasEmail', 'the mailbox is not empty (set onDestroyRemoveEmails to remove them)');
@@ -113,7 +139,8 @@ async function destroy(ctx: JmapContext, accountId: number, id: string, removeEm
 export const mailboxSet: JmapMethod<JmapContext> = {
   capability: MAIL,
   async run(args, { session: ctx, createdIds }) {
-    const accountId = accountOf(args, ctx);
+    const access = await accessOf(args, ctx);
+    const accountId = access.accountId;
     const { create: toCreate, update: toUpdate, destroy: toDestroy } = readSetArgs(args);
     const removeEmails = optionalBoolean(args, 'onDestroyRemoveEmails', false);
     const oldState = await checkIfInState(args, ctx, accountId);
@@ -131,7 +158,7 @@ export const mailboxSet: JmapMethod<JmapContext> = {
       const [creationId, object] = pending.splice(index < 0 ? 0 : index, 1)[0];
       await attempt(
         async () => {
-          const id = await create(ctx, accountId, object, createdIds);
+          const id = await create(ctx, access, object, createdIds);
           createdIds.set(creationId, mailboxObjectId(id));
           createdNow.set(creationId, id);
         },
@@ -141,7 +168,7 @@ export const mailboxSet: JmapMethod<JmapContext> = {
     for (const [id, patch] of Object.entries(toUpdate)) {
       await attempt(
         async () => {
-          await update(ctx, accountId, id, patch, createdIds);
+          await update(ctx, access, id, patch, createdIds);
           updated[id] = null;
         },
         (error) => (notUpdated[id] = error),
@@ -150,7 +177,7 @@ export const mailboxSet: JmapMethod<JmapContext> = {
     for (const id of toDestroy) {
       await attempt(
         async () => {
-          await destroy(ctx, accountId, id, removeEmails, createdIds);
+          await destroy(ctx, access, id, removeEmails, createdIds);
           destroyed.push(id);
         },
         (error) => (notDestroyed[id] = error),
@@ -158,7 +185,7 @@ export const mailboxSet: JmapMethod<JmapContext> = {
     }
     if (createdNow.size > 0) {
       // A mailbox just created holds no thread, so its thread counts need no counting.
-      const objects = await mailboxObjects(ctx, accountId, false);
+      const objects = await mailboxObjects(ctx, access, false);
       for (const [creationId, id] of createdNow) {
         const object = objects.get(mailboxObjectId(id));
         created[creationId] = Object.fromEntries(SERVER_SET.map((p) => [p, object?.[p] ?? 0]));

@@ -1,6 +1,7 @@
 import { mailboxEmailCounts, mailboxThreadCounts } from '../../mail/email-views.ts';
 import { HIERARCHY_SEPARATOR, type MailboxInfo } from '../../mail/mailboxes.ts';
 import { mailboxObjectId } from '../../mail/object-ids.ts';
+import { canSee, mailboxRights, rightsOf, type AccountAccess } from '../account-access.ts';
 import type { JmapContext } from '../context.ts';
 
 export const MAILBOX_PROPERTIES = ['id', 'name', 'parentId', 'role', 'sortOrder', 'totalEmails', 'unreadEmails', 'totalThreads', 'unreadThreads', 'myRights', 'isSubscribed'] as const;
@@ -54,9 +55,12 @@ async function threadCounts(ctx: JmapContext, mailboxes: MailboxInfo[]): Promise
   return new Map(mailboxes.map((m) => [m.id, threadCountCache.get(key(m))!]));
 }
 
-/** Every mailbox of the account as a JMAP Mailbox object (RFC 8621 §2), keyed by its id; thread counts only `withThreads`. */
-export async function mailboxObjects(ctx: JmapContext, accountId: number, withThreads = true): Promise<Map<string, Record<string, unknown>>> {
-  const mailboxes = await ctx.services.mail.listMailboxes(accountId);
+/**
+ * Every mailbox of the account the principal may see as a JMAP Mailbox object (RFC 8621 §2),
+ * keyed by its id, with myRights from its ACL; thread counts only `withThreads`.
+ */
+export async function mailboxObjects(ctx: JmapContext, access: AccountAccess, withThreads = true): Promise<Map<string, Record<string, unknown>>> {
+  const mailboxes = (await ctx.services.mail.listMailboxes(access.accountId)).filter((m) => canSee(access, m.id));
   const emails = await mailboxEmailCounts(ctx.services.store.db, mailboxes.map((m) => m.id));
   const threads = withThreads ? await threadCounts(ctx, mailboxes) : new Map<number, { totalThreads: number; unreadThreads: number }>();
   const idByName = new Map(mailboxes.map((m) => [m.name, mailboxObjectId(m.id)]));
@@ -73,17 +77,7 @@ export async function mailboxObjects(ctx: JmapContext, accountId: number, withTh
       sortOrder: sortOrderOf(role),
       ...(emails.get(m.id) ?? { totalEmails: 0, unreadEmails: 0 }),
       ...(threads.get(m.id) ?? {}),
-      myRights: {
-        mayReadItems: true,
-        mayAddItems: true,
-        mayRemoveItems: true,
-        maySetSeen: true,
-        maySetKeywords: true,
-        mayCreateChild: true,
-        mayRename: !isInbox,
-        mayDelete: !isInbox,
-        maySubmit: true,
-      },
+      myRights: mailboxRights(rightsOf(access, m.id), isInbox),
       isSubscribed: m.subscribed,
     });
   }
