@@ -6,9 +6,7 @@
 // Prints `name: value unit` lines; progress goes to stderr.
 //
 //   node bench/admin/run.mjs [--users 100000] [--requests 1000] [--database postgres://...]
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,8 +22,8 @@ import { ensureDefaultTenant } from '../../src/directory/tenants.ts';
 import { openStore } from '../../src/store/database.ts';
 import type { PrincipalsTable } from '../../src/store/schema.ts';
 import { percentile, printFigure, round } from '../lib/figures.ts';
+import { freePort, startHttpPetrel } from '../lib/http-petrel.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const DOMAIN = 'bench.test';
 const BATCH = 500;
 const FIRST = ['anna', 'ben', 'chloe', 'dmitri', 'elif', 'farid', 'grace', 'hugo', 'ines', 'jonas', 'kaito', 'lena', 'mateo', 'nora', 'omar', 'priya', 'quinn', 'rosa', 'sven', 'tariq', 'uma', 'victor', 'wen', 'ximena', 'yusuf', 'zoe'];
@@ -75,36 +73,6 @@ async function populate(dataDir: string): Promise<string> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(dataDir: string, port: number): Promise<() => Promise<void>> {
-  const off = ['smtp', 'submission', 'submissions', 'lmtp', 'imap', 'imaps', 'pop3', 'pop3s'].flatMap((p) => [`--${p}-port`, '0']);
-  const child = spawn(process.execPath, [join(ROOT, 'bin/petrel.js'), 'serve', '--data', dataDir, '--database', options.database, '--listen', '127.0.0.1', '--http-port', String(port), ...off], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('petrel ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`petrel exited with ${code}: ${out}`)));
-  });
-  return () =>
-    new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-}
-
 interface Page {
   items: { address: string }[];
   next: string | null;
@@ -130,7 +98,7 @@ async function main(): Promise<void> {
     log(`populating ${USERS} users in ${dataDir} (${options.database})`);
     const token = await populate(dataDir);
     const port = await freePort();
-    const stop = await startServer(dataDir, port);
+    const stop = await startHttpPetrel(dataDir, options.database, port);
     try {
       const base = `http://127.0.0.1:${port}/api/v1/users`;
       // Warm the statement cache and the page cache before measuring.

@@ -7,9 +7,7 @@
 // Prints `name: value unit` lines; progress goes to stderr.
 //
 //   node bench/jmap/run.mjs [--messages 100000] [--requests 1000] [--database postgres://...]
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,8 +21,8 @@ import { MailStore } from '../../src/mail/mail-store.ts';
 import { SearchIndexer } from '../../src/mail/search-indexer.ts';
 import { openStore } from '../../src/store/database.ts';
 import { percentile, printFigure, round } from '../lib/figures.ts';
+import { freePort, startHttpPetrel } from '../lib/http-petrel.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const USER = 'reader@bench.test';
 const PASSWORD = 'bench password 1';
 const BATCH = 1000;
@@ -97,36 +95,6 @@ async function populate(dataDir: string): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(dataDir: string, port: number): Promise<() => Promise<void>> {
-  const off = ['smtp', 'submission', 'submissions', 'lmtp', 'imap', 'imaps', 'pop3', 'pop3s'].flatMap((p) => [`--${p}-port`, '0']);
-  const child = spawn(process.execPath, [join(ROOT, 'bin/petrel.js'), 'serve', '--data', dataDir, '--database', options.database, '--listen', '127.0.0.1', '--http-port', String(port), ...off], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('petrel ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`petrel exited with ${code}: ${out}`)));
-  });
-  return () =>
-    new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
-}
-
 const LIST_PROPERTIES = ['threadId', 'mailboxIds', 'keywords', 'from', 'subject', 'receivedAt', 'preview', 'hasAttachment'];
 
 async function main(): Promise<void> {
@@ -135,7 +103,7 @@ async function main(): Promise<void> {
     log(`populating ${MESSAGES} messages in ${dataDir} (${options.database})`);
     await populate(dataDir);
     const port = await freePort();
-    const stop = await startServer(dataDir, port);
+    const stop = await startHttpPetrel(dataDir, options.database, port);
     try {
       const authorization = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
       const post = async (body: unknown) => {
