@@ -2,13 +2,13 @@ import { sql, type Kysely } from 'kysely';
 
 import { DEFAULT_MEMBER_RIGHTS, normalizeRights } from '../mail/acl.ts';
 import { releaseAccountBlobs } from '../mail/account-data.ts';
-import { createDefaultMailboxes, findMailbox } from '../mail/mailboxes.ts';
+import { findMailbox } from '../mail/mailboxes.ts';
 import { setAccountAcl, sharedName } from '../mail/shared-access.ts';
 import type { Database, Principal, SendRightKind } from '../store/schema.ts';
 import { findAddressDomain } from './domains.ts';
 import { DirectoryError } from './errors.ts';
 import { normalizeAddress } from './names.ts';
-import { principalRow } from './principal-row.ts';
+import { insertMailAccount, principalRow } from './principal-row.ts';
 
 /**
  * Shared mailboxes: role addresses (info@, sales@, support@) that a team works. One is a
@@ -57,14 +57,8 @@ export async function addSharedMailbox(db: Kysely<Database>, input: NewSharedMai
     if (await trx.selectFrom('addresses').select('address').where('address', '=', address).executeTakeFirst()) {
       throw new DirectoryError('conflict', `address ${address} is already in use`, 'address');
     }
-    const principal = await trx
-      .insertInto('principals')
-      .values(principalRow({ tenant_id: domain.tenant_id, kind: 'shared', login: null, display_name: input.displayName ?? '', password_hash: null, role: 'user', quota_bytes: input.quotaBytes ?? domain.default_quota_bytes }))
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx.insertInto('addresses').values({ address, domain_id: domain.id, principal_id: principal.id, is_primary: 1 }).execute();
-    await createDefaultMailboxes(trx, principal.id);
-    return principal;
+    const row = principalRow({ tenant_id: domain.tenant_id, kind: 'shared', login: null, display_name: input.displayName ?? '', password_hash: null, role: 'user', quota_bytes: input.quotaBytes ?? domain.default_quota_bytes });
+    return insertMailAccount(trx, row, address, domain.id);
   });
 }
 

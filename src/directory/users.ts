@@ -1,10 +1,9 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 
 import { releaseAccountBlobs } from '../mail/account-data.ts';
-import { createDefaultMailboxes } from '../mail/mailboxes.ts';
 import type { Database, Principal } from '../store/schema.ts';
 import { unlockAccount } from './account-lockout.ts';
-import { principalRow } from './principal-row.ts';
+import { insertMailAccount, principalRow } from './principal-row.ts';
 import { findAddressDomain, findDomain } from './domains.ts';
 import { DirectoryError } from './errors.ts';
 import { lockTenant } from './tenants.ts';
@@ -41,14 +40,8 @@ export async function addUser(db: Kysely<Database>, user: NewUser): Promise<Prin
         .executeTakeFirstOrThrow();
       if (Number(n) >= tenant.max_users) throw new DirectoryError('limit', `tenant ${tenant.name} may have at most ${tenant.max_users} users`, 'address');
     }
-    const principal = await trx
-      .insertInto('principals')
-      .values({ ...principalRow({ tenant_id: domain.tenant_id, kind: 'user', login: address, display_name: user.displayName ?? '', password_hash: passwordHash, role: 'user', quota_bytes: user.quotaBytes ?? domain.default_quota_bytes }), password_changed_at: Date.now() })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx.insertInto('addresses').values({ address, domain_id: domain.id, principal_id: principal.id, is_primary: 1 }).execute();
-    await createDefaultMailboxes(trx, principal.id);
-    return principal;
+    const row = principalRow({ tenant_id: domain.tenant_id, kind: 'user', login: address, display_name: user.displayName ?? '', password_hash: passwordHash, role: 'user', quota_bytes: user.quotaBytes ?? domain.default_quota_bytes });
+    return insertMailAccount(trx, { ...row, password_changed_at: Date.now() }, address, domain.id);
   });
 }
 
