@@ -160,11 +160,29 @@ export function readSetArgs(args: Args): { create: Record<string, Args>; update:
 }
 
 /** `ifInState` (RFC 8620 §5.3): the set runs only if the state is still what the client saw. */
-export async function checkIfInState(args: Args, ctx: JmapContext, accountId: number): Promise<string> {
-  const state = await stateOf(ctx, accountId);
+export function requireInState(args: Args, state: string): string {
   const expected = optionalString(args, 'ifInState');
   if (expected !== null && expected !== state) throw new MethodError('stateMismatch', `the state is ${state}, not ${expected}`);
   return state;
+}
+
+/** `ifInState` against the account's mail state (the change log's modseq). */
+export async function checkIfInState(args: Args, ctx: JmapContext, accountId: number): Promise<string> {
+  return requireInState(args, await stateOf(ctx, accountId));
+}
+
+/** The six outcome maps of a /set response (RFC 8620 §5.3), filled in as the method goes. */
+export interface SetOutcome {
+  created: Record<string, Args>;
+  notCreated: Record<string, Args>;
+  updated: Record<string, null>;
+  notUpdated: Record<string, Args>;
+  destroyed: string[];
+  notDestroyed: Record<string, Args>;
+}
+
+export function emptySetOutcome(): SetOutcome {
+  return { created: {}, notCreated: {}, updated: {}, notUpdated: {}, destroyed: [], notDestroyed: {} };
 }
 
 /** Resolves `#creationId` references to ids created earlier in the request (RFC 8620 §5.3). */

@@ -4,7 +4,7 @@ import { accountIdOf } from '../account-ids.ts';
 import { MAIL } from '../capabilities.ts';
 import type { JmapContext } from '../context.ts';
 import type { JmapMethod } from '../dispatcher.ts';
-import { attempt, checkIfInState, readSetArgs, resolveCreationRef, SetFailure, stateOf, type Args } from './common.ts';
+import { type Args, attempt, checkIfInState, emptySetOutcome, readSetArgs, resolveCreationRef, SetFailure, stateOf } from './common.ts';
 import { composeEmail } from './email-compose.ts';
 import { keywordsOf } from './email-view.ts';
 import { destroyEmail, keywordSet, loadEmail, mailboxNumber, mailboxSet, setKeywords, setMailboxes, validKeyword } from './email-writes.ts';
@@ -83,12 +83,8 @@ export const emailSet: JmapMethod<JmapContext> = {
     const accountId = access.accountId;
     const { create, update: updates, destroy } = readSetArgs(args);
     const oldState = await checkIfInState(args, ctx, accountId);
-    const created: Record<string, Args> = {};
-    const notCreated: Record<string, Args> = {};
-    const updated: Record<string, null> = {};
-    const notUpdated: Record<string, Args> = {};
-    const destroyed: string[] = [];
-    const notDestroyed: Record<string, Args> = {};
+    const outcome = emptySetOutcome();
+    const { created, notCreated, updated, notUpdated, destroyed, notDestroyed } = outcome;
     for (const [creationId, object] of Object.entries(create)) {
       await attempt(
         async () => {
@@ -129,12 +125,7 @@ export const emailSet: JmapMethod<JmapContext> = {
       accountId: accountIdOf(accountId),
       oldState,
       newState: await stateOf(ctx, accountId),
-      created,
-      updated,
-      destroyed,
-      notCreated,
-      notUpdated,
-      notDestroyed,
+      ...outcome,
     };
   },
 };

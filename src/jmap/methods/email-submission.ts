@@ -6,7 +6,7 @@ import { SUBMISSION } from '../capabilities.ts';
 import type { JmapContext } from '../context.ts';
 import type { JmapMethod, MethodCall } from '../dispatcher.ts';
 import { invalidArguments, MethodError } from '../proto/errors.ts';
-import { accountOf, attempt, cannotCalculateQueryChanges, optionalInt, optionalString, pick, queryWindow, readIds, readProperties, readSetArgs, resolveCreationRef, SetFailure, type Args } from './common.ts';
+import { accountOf, type Args, attempt, cannotCalculateQueryChanges, emptySetOutcome, optionalInt, optionalString, pick, queryWindow, readIds, readProperties, readSetArgs, requireInState, resolveCreationRef, SetFailure } from './common.ts';
 import { emailSet } from './email-set.ts';
 import { sendSubmission } from './email-submission-send.ts';
 
@@ -185,14 +185,9 @@ export const emailSubmissionSet: JmapMethod<JmapContext> = {
     const db = ctx.services.store.db;
     const { create, update, destroy } = readSetArgs(args);
     const oldState = await submissionState(db, accountId);
-    const expected = optionalString(args, 'ifInState');
-    if (expected !== null && expected !== oldState) throw new MethodError('stateMismatch', `the state is ${oldState}, not ${expected}`);
-    const created: Record<string, Args> = {};
-    const notCreated: Record<string, Args> = {};
-    const updated: Record<string, null> = {};
-    const notUpdated: Record<string, Args> = {};
-    const destroyed: string[] = [];
-    const notDestroyed: Record<string, Args> = {};
+    requireInState(args, oldState);
+    const outcome = emptySetOutcome();
+    const { created, notCreated, updated, notUpdated, destroyed, notDestroyed } = outcome;
     /** Submission id -> its email's id, for the onSuccess arguments. */
     const emailOfSubmission = new Map<string, string>();
     for (const [creationId, object] of Object.entries(create)) {
@@ -236,6 +231,6 @@ export const emailSubmissionSet: JmapMethod<JmapContext> = {
     const newState = await submissionState(db, accountId);
     // Only submissions that succeeded in this call count (RFC 8621 §7.5: "if the create/update/destroy succeeds").
     await onSuccess(args, call, accountIdOf(accountId), (ref) => emailOfSubmission.get(resolveCreationRef(ref, createdIds) ?? ref) ?? null);
-    return { accountId: accountIdOf(accountId), oldState, newState, created, updated, destroyed, notCreated, notUpdated, notDestroyed };
+    return { accountId: accountIdOf(accountId), oldState, newState, ...outcome };
   },
 };

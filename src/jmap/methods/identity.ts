@@ -7,7 +7,7 @@ import { SUBMISSION } from '../capabilities.ts';
 import type { JmapContext } from '../context.ts';
 import type { JmapMethod } from '../dispatcher.ts';
 import { invalidArguments, MethodError } from '../proto/errors.ts';
-import { accountOf, attempt, optionalString, pick, readIds, readProperties, readSetArgs, SetFailure, type Args } from './common.ts';
+import { accountOf, type Args, attempt, emptySetOutcome, optionalString, pick, readIds, readProperties, readSetArgs, requireInState, SetFailure } from './common.ts';
 
 const PROPERTIES = ['id', 'name', 'email', 'replyTo', 'bcc', 'textSignature', 'htmlSignature', 'mayDelete'] as const;
 
@@ -79,14 +79,9 @@ export const identitySet: JmapMethod<JmapContext> = {
     const db = ctx.services.store.db;
     const { create, update, destroy } = readSetArgs(args);
     const oldState = stateOfIdentities(await listIdentities(db, accountId));
-    const expected = optionalString(args, 'ifInState');
-    if (expected !== null && expected !== oldState) throw new MethodError('stateMismatch', `the state is ${oldState}, not ${expected}`);
-    const created: Record<string, Args> = {};
-    const notCreated: Record<string, Args> = {};
-    const updated: Record<string, null> = {};
-    const notUpdated: Record<string, Args> = {};
-    const destroyed: string[] = [];
-    const notDestroyed: Record<string, Args> = {};
+    requireInState(args, oldState);
+    const outcome = emptySetOutcome();
+    const { created, notCreated, updated, notUpdated, destroyed, notDestroyed } = outcome;
     for (const [creationId, object] of Object.entries(create)) {
       await attempt(
         async () => {
@@ -125,6 +120,6 @@ export const identitySet: JmapMethod<JmapContext> = {
       );
     }
     const newState = stateOfIdentities(await listIdentities(db, accountId));
-    return { accountId: accountIdOf(accountId), oldState, newState, created, updated, destroyed, notCreated, notUpdated, notDestroyed };
+    return { accountId: accountIdOf(accountId), oldState, newState, ...outcome };
   },
 };

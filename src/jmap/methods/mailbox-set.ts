@@ -6,7 +6,7 @@ import { accountIdOf } from '../account-ids.ts';
 import { MAIL } from '../capabilities.ts';
 import type { JmapContext } from '../context.ts';
 import type { JmapMethod } from '../dispatcher.ts';
-import { attempt, checkIfInState, optionalBoolean, readSetArgs, resolveCreationRef, SetFailure, stateOf, type Args } from './common.ts';
+import { type Args, attempt, checkIfInState, emptySetOutcome, optionalBoolean, readSetArgs, resolveCreationRef, SetFailure, stateOf } from './common.ts';
 import { mailboxObjects, roleOf, sortOrderOf, specialUseOf } from './mailbox-view.ts';
 
 const SETTABLE = ['name', 'parentId', 'role', 'sortOrder', 'isSubscribed'];
@@ -144,12 +144,8 @@ export const mailboxSet: JmapMethod<JmapContext> = {
     const { create: toCreate, update: toUpdate, destroy: toDestroy } = readSetArgs(args);
     const removeEmails = optionalBoolean(args, 'onDestroyRemoveEmails', false);
     const oldState = await checkIfInState(args, ctx, accountId);
-    const created: Record<string, Args> = {};
-    const notCreated: Record<string, Args> = {};
-    const updated: Record<string, null> = {};
-    const notUpdated: Record<string, Args> = {};
-    const destroyed: string[] = [];
-    const notDestroyed: Record<string, Args> = {};
+    const outcome = emptySetOutcome();
+    const { created, notCreated, updated, notUpdated, destroyed, notDestroyed } = outcome;
     const createdNow = new Map<string, number>();
     // Parents before children: a create may name another create of this request as its parent.
     const pending = Object.entries(toCreate);
@@ -195,12 +191,7 @@ export const mailboxSet: JmapMethod<JmapContext> = {
       accountId: accountIdOf(accountId),
       oldState,
       newState: await stateOf(ctx, accountId),
-      created,
-      updated,
-      destroyed,
-      notCreated,
-      notUpdated,
-      notDestroyed,
+      ...outcome,
     };
   },
 };
