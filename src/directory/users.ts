@@ -63,6 +63,12 @@ export async function findUserById(db: Kysely<Database>, id: number): Promise<Pr
   return row;
 }
 
+/** A principal that may act (exists, not disabled), by id: what a session token names. */
+export async function findActivePrincipal(db: Kysely<Database>, id: number): Promise<{ id: number; login: string | null } | null> {
+  const row = await db.selectFrom('principals').select(['id', 'login', 'disabled']).where('id', '=', id).executeTakeFirst();
+  return row && !row.disabled ? { id: Number(row.id), login: row.login } : null;
+}
+
 export interface UserSummary {
   id: number;
   address: string;

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 
 import { authenticate } from '../directory/authenticate.ts';
 import type { LoginThrottle } from '../directory/login-throttle.ts';
+import { findActivePrincipal } from '../directory/users.ts';
 import { verifyWebSession } from '../directory/web-sessions.ts';
 import type { Database } from '../store/schema.ts';
 
@@ -66,9 +67,8 @@ function decodeBasic(value: string): { login: string; password: string } | null 
 }
 
 async function principalName(db: Kysely<Database>, id: number): Promise<JmapPrincipal | null> {
-  const row = await db.selectFrom('principals').select(['id', 'login', 'disabled']).where('id', '=', id).executeTakeFirst();
-  if (!row || row.disabled) return null;
-  return { id: Number(row.id), username: row.login ?? String(row.id) };
+  const principal = await findActivePrincipal(db, id);
+  return principal && { id: principal.id, username: principal.login ?? String(principal.id) };
 }
 
 /**

@@ -4,11 +4,12 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { blobInMailboxes } from '../mail/shared-access.ts';
+import { storeUpload } from '../mail/uploads.ts';
 import { sharedAccounts } from './account-access.ts';
 import { accountIdOf, parseAccountId } from './account-ids.ts';
 import { authenticateJmapRequest, BasicAuthCache, WWW_AUTHENTICATE, type JmapPrincipal } from './auth.ts';
 import { readAccountBlob } from './blob-content.ts';
-import { parseBlobId } from './blob-ids.ts';
+import { blobIdOf, parseBlobId } from './blob-ids.ts';
 import { CORE_LIMITS, SUPPORTED_CAPABILITIES } from './capabilities.ts';
 import { ConcurrencyLimit } from './concurrency.ts';
 import type { JmapContext, JmapServices } from './context.ts';
@@ -18,7 +19,6 @@ import { requestProblem } from './proto/errors.ts';
 import { isRequestProblem, parseRequest } from './proto/request.ts';
 import { METHODS } from './registry.ts';
 import { API_PATH, DOWNLOAD_PATH, EVENT_SOURCE_PATH, sessionResource, UPLOAD_PATH, WEBSOCKET_PATH } from './session-resource.ts';
-import { storeUpload } from './uploads.ts';
 import { chooseSubprotocol, serveJmapSocket, type JmapSocket } from './websocket.ts';
 
 /** The scheme and host the client used, for the absolute URLs of the Session object. */
@@ -154,7 +154,7 @@ export function registerJmapRoutes(app: FastifyInstance, services: JmapServices)
       if (parseAccountId(request.params.accountId) !== principal.id) return json(reply, 404, { type: 'about:blank', status: 404, detail: 'no such account' }, 'application/problem+json');
       const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const type = request.headers['content-type'] ?? 'application/octet-stream';
-      const blobId = await uploads.run(principal.id, () => storeUpload(services, principal.id, bytes));
+      const blobId = await uploads.run(principal.id, async () => blobIdOf(await storeUpload(services.store, principal.id, bytes)));
       if (blobId === null) return busy(reply, 'maxConcurrentUpload');
       return json(reply, 201, { accountId: accountIdOf(principal.id), blobId, type, size: bytes.byteLength });
     });

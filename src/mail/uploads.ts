@@ -1,6 +1,5 @@
 import { referenceBlob, releaseBlob, sha256Hex } from '../store/blob-store.ts';
-import { blobIdOf } from './blob-ids.ts';
-import type { JmapServices } from './context.ts';
+import type { Store } from '../store/database.ts';
 
 /** RFC 8620 §6.1: an upload need only last until used; a day is ample for any client. */
 export const UPLOAD_LIFETIME_MS = 24 * 3600_000;
@@ -10,9 +9,9 @@ const EXPIRE_PER_UPLOAD = 100;
  * Stores uploaded bytes as a blob owned by the account. The upload row holds one reference, so
  * the blob sweeper keeps the bytes until the upload expires; a message made from them (Email/import)
  * takes its own reference. Each upload also retires a few expired ones, releasing theirs.
+ * Returns the blob's hash.
  */
-export async function storeUpload(services: JmapServices, accountId: number, bytes: Buffer, now = Date.now()): Promise<string> {
-  const { store } = services;
+export async function storeUpload(store: Store, accountId: number, bytes: Buffer, now = Date.now()): Promise<string> {
   const hash = sha256Hex(bytes);
   await store.blobs.persist(hash, bytes);
   await store.db.transaction().execute(async (trx) => {
@@ -27,5 +26,5 @@ export async function storeUpload(services: JmapServices, accountId: number, byt
     await trx.insertInto('jmap_uploads').values({ account_id: accountId, blob_hash: hash, size: bytes.byteLength, created_at: now }).execute();
   });
   await store.durable();
-  return blobIdOf(hash);
+  return hash;
 }
