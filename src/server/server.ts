@@ -47,6 +47,7 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
   /** Mail access listeners (POP3, and IMAP beside it): bound after the SMTP ones, closed before the store. */
   const access: { name: string; port: number; listener: { listen(port: number, host: string): Promise<number>; close(): Promise<void> } }[] = [];
   let outbound: OutboundWorker | null = null;
+  let inboundPool: InboundPool | null = null;
   try {
     await ensureDefaultTenant(store.db);
     const firstAdmin = await ensureAdminAccount(store.db);
@@ -54,7 +55,7 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
     const mail = new MailStore(store, changes);
     const resolverOptions = { overrides: config.dns.overrides, system: config.dns.system };
     const resolver = createResolver(resolverOptions);
-    const inboundPool = new InboundPool({ resolverOptions, resolver, log });
+    inboundPool = new InboundPool({ resolverOptions, resolver, log });
     let vacation: VacationResponder | null = null;
     const inbound = new InboundDelivery(store.db, mail, { hostname: config.hostname, verify: config.smtp.verifyInbound, resolver, pool: inboundPool, afterDelivery: (message, recipients) => vacation?.delivered(message, recipients) });
     let router: MessageRouter | null = null;
@@ -115,14 +116,16 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
       async stop() {
         sweeper.stop();
         await Promise.all([...servers.map(({ server }) => close(server)), ...access.map(({ listener }) => listener.close())]);
-        await Promise.all([worker.stop(), inboundPool.close()]);
+        await Promise.all([worker.stop(), inboundPool?.close()]);
         await searchIndexer.stop();
         await store.close();
       },
     };
   } catch (err) {
     await Promise.all([...servers.map(({ server }) => close(server)), ...access.map(({ listener }) => listener.close())]);
-    await outbound?.stop();
+    // The MX and LMTP listeners boot the inspection threads when made: a start that fails after
+    // that must stop them, or they keep the failed process alive.
+    await Promise.all([outbound?.stop(), inboundPool?.close()]);
     await store.close();
     throw err;
   }
