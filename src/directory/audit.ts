@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
 
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 
-import type { Database } from '../store/schema.ts';
+import type { AuditLogTable, Database } from '../store/schema.ts';
 import { DirectoryError } from './errors.ts';
 
 /** Where a login came from, as the protocol listener saw it. */
@@ -114,17 +114,7 @@ function toRecord(row: AuditRow): AuditRecord {
   };
 }
 
-interface AuditRow {
-  id: number;
-  tenant_id: number | null;
-  at: number;
-  actor: string;
-  action: string;
-  target: string | null;
-  remote_address: string | null;
-  protocol: string | null;
-  details: string;
-}
+type AuditRow = Selectable<AuditLogTable>;
 
 const PAGE = 500;
 
