@@ -177,7 +177,7 @@ describe('webmail', () => {
 describe('webmail files', () => {
   test('a server whose web UI is not built says how to build it', async () => {
     const app = Fastify();
-    registerWebUi(app, join(ROOT, 'web/dist/no-such-ui'));
+    registerWebUi(app, join(ROOT, 'web/no-such-dist'));
     const page = await app.inject({ method: 'GET', url: '/mail/' });
     assert.equal(page.statusCode, 503);
     assert.match(page.body, /npm run build:web/);
