@@ -1,8 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 
 import { referenceBlob, type BlobStore } from '../store/blob-store.ts';
 import type { FullTextIndex } from '../store/fulltext.ts';
-import type { Database } from '../store/schema.ts';
+import { FixedShapeQuery } from '../store/fixed-shape-query.ts';
+import type { Database, MailboxEntriesTable, MessagesTable } from '../store/schema.ts';
 import { MailError } from './errors.ts';
 import { joinKeywords } from './flags.ts';
 import { CHANGE_CREATED, CHANGE_UPDATED, recordChanges } from './modseq.ts';
@@ -49,36 +50,125 @@ function addressText(list: { name: string; address: string }[]): string {
   return list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ');
 }
 
+// The statements every delivery runs, compiled once per dialect (see fixed-shape-query.ts).
+
+/**
+ * The account's charge, guarded by its quota and, in the same UPDATE, by every target mailbox
+ * being the account's: no row back means one of the two failed (`missingMailbox` tells which). Shape:
+ * how many target mailboxes.
+ */
+const chargeAccount = new FixedShapeQuery<{ accountId: number; size: number; mailboxIds: number[] }, { modseq: number; tenant_id: number; tenant_limit: number | null }>(
+  (db, param, targets) =>
+    db
+      .updateTable('principals')
+      .set({ used_bytes: sql`used_bytes + ${param('size')}`, modseq: sql`modseq + 1` })
+      .where('id', '=', param('accountId'))
+      .where((eb) => eb.or([eb('quota_bytes', '=', 0), eb(sql`used_bytes + ${param('size')}`, '<=', eb.ref('quota_bytes'))]))
+      .where(
+        (eb) =>
+          eb
+            .selectFrom('mailboxes')
+            .select(eb.fn.countAll<number>().as('n'))
+            .whereRef('mailboxes.account_id', '=', 'principals.id')
+            .where('mailboxes.id', 'in', Array.from({ length: targets }, (_, i) => param('mailboxIds', i))),
+        '=',
+        targets,
+      )
+      .returning((eb) => ['modseq', 'tenant_id', eb.selectFrom('tenants').select('max_storage').whereRef('tenants.id', '=', 'principals.tenant_id').as('tenant_limit')]),
+);
+
+const refund = new FixedShapeQuery<{ accountId: number; size: number }, never>((db, param) =>
+  db.updateTable('principals').set({ used_bytes: sql`used_bytes - ${param('size')}` }).where('id', '=', param('accountId')),
+);
+
+type MessageRow = Required<Omit<Insertable<MessagesTable>, 'id'>>;
+
+const insertMessage = new FixedShapeQuery<MessageRow, { id: number }>((db, param) =>
+  db
+    .insertInto('messages')
+    .values({
+      account_id: param('account_id'),
+      blob_hash: param('blob_hash'),
+      size: param('size'),
+      received_at: param('received_at'),
+      sent_at: param('sent_at'),
+      subject: param('subject'),
+      base_subject: param('base_subject'),
+      from_addr: param('from_addr'),
+      to_addr: param('to_addr'),
+      message_id: param('message_id'),
+      thread_id: param('thread_id'),
+      has_attachment: param('has_attachment'),
+      preview: param('preview'),
+      envelope: param('envelope'),
+      body_structure: param('body_structure'),
+      header_size: param('header_size'),
+      refs: param('refs'),
+    })
+    .returning('id'),
+);
+
+/** Taking the UID and bumping HIGHESTMODSEQ in one UPDATE also locks the mailbox row, so concurrent deliveries to one mailbox get strictly increasing UIDs in commit order. */
+const takeUid = new FixedShapeQuery<{ mailboxId: number; accountId: number; modseq: number }, { uidnext: number }>((db, param) =>
+  db
+    .updateTable('mailboxes')
+    .set({ uidnext: sql`uidnext + 1`, highest_modseq: param('modseq') })
+    .where('id', '=', param('mailboxId'))
+    .where('account_id', '=', param('accountId'))
+    .returning('uidnext'),
+);
+
+const insertEntry = new FixedShapeQuery<Required<Insertable<MailboxEntriesTable>>, never>((db, param) =>
+  db.insertInto('mailbox_entries').values({
+    mailbox_id: param('mailbox_id'),
+    uid: param('uid'),
+    message_id: param('message_id'),
+    account_id: param('account_id'),
+    modseq: param('modseq'),
+    flags: param('flags'),
+    keywords: param('keywords'),
+  }),
+);
+
+/** Which of the accounts' target mailboxes are missing, if any; asked only once a charge was refused. */
+async function missingMailbox(trx: Kysely<Database>, byAccount: Map<number, DeliveryTarget[]>): Promise<number | null> {
+  for (const [accountId, targets] of byAccount) {
+    const ids = targets.map((t) => t.mailboxId);
+    const found = await trx.selectFrom('mailboxes').select('id').where('account_id', '=', accountId).where('id', 'in', ids).execute();
+    if (found.length !== ids.length) return accountId;
+  }
+  return null;
+}
+
 /**
  * Charges quota to every account first, with a guarded UPDATE that also takes the account's next
- * modseq and row lock. If one account has no room, or the charges take a tenant past its storage
- * limit (see tenant-storage.ts; the UPDATE reads the limit too), the ones already charged are
- * refunded and the whole delivery is refused before anything else is written, so it never lands half.
+ * modseq and row lock and checks the target mailboxes. If a target mailbox does not exist, one
+ * account has no room, or the charges take a tenant past its storage limit (see tenant-storage.ts;
+ * the UPDATE reads the limit too), the ones already charged are refunded and the whole delivery is
+ * refused before anything else is written, so it never lands half. A missing mailbox is reported
+ * before a full one, whichever account comes first.
  */
-async function chargeAccounts(trx: Kysely<Database>, ctx: DeliveryContext, accountIds: number[], size: number): Promise<Map<number, number>> {
+async function chargeAccounts(trx: Kysely<Database>, ctx: DeliveryContext, byAccount: Map<number, DeliveryTarget[]>, size: number): Promise<Map<number, number>> {
   const modseqs = new Map<number, number>();
   const tenantCharges = new Map<number, TenantCharge>();
-  const refuse = async (message: string): Promise<never> => {
-    for (const charged of modseqs.keys()) {
-      await trx.updateTable('principals').set({ used_bytes: sql`used_bytes - ${size}` }).where('id', '=', charged).execute();
-    }
-    throw new MailError('over_quota', message);
+  const refuse = async (error: MailError): Promise<never> => {
+    for (const charged of modseqs.keys()) await refund.execute(trx, { accountId: charged, size });
+    throw error;
   };
-  for (const accountId of accountIds) {
-    const row = await trx
-      .updateTable('principals')
-      .set({ used_bytes: sql`used_bytes + ${size}`, modseq: sql`modseq + 1` })
-      .where('id', '=', accountId)
-      .where((eb) => eb.or([eb('quota_bytes', '=', 0), eb(sql`used_bytes + ${size}`, '<=', eb.ref('quota_bytes'))]))
-      .returning((eb) => ['modseq', 'tenant_id', eb.selectFrom('tenants').select('max_storage').whereRef('tenants.id', '=', 'principals.tenant_id').as('tenant_limit')])
-      .executeTakeFirst();
-    if (!row) return refuse(`mailbox of account ${accountId} is over quota`);
+  for (const [accountId, targets] of byAccount) {
+    const mailboxIds = targets.map((t) => t.mailboxId);
+    const row = await chargeAccount.executeTakeFirst(trx, { accountId, size, mailboxIds }, mailboxIds.length);
+    if (!row) {
+      const missing = await missingMailbox(trx, byAccount);
+      if (missing !== null) return refuse(new MailError('not_found', `a target mailbox of account ${missing} does not exist`));
+      return refuse(new MailError('over_quota', `mailbox of account ${accountId} is over quota`));
+    }
     modseqs.set(accountId, Number(row.modseq));
     const limit = Number(row.tenant_limit ?? 0);
     if (limit > 0) tenantCharges.set(Number(row.tenant_id), { limit, added: (tenantCharges.get(Number(row.tenant_id))?.added ?? 0) + size });
   }
   const overTenant = tenantCharges.size > 0 ? await tenantOverStorage(trx, ctx, tenantCharges) : null;
-  if (overTenant !== null) return refuse(`tenant ${overTenant} is over its storage limit`);
+  if (overTenant !== null) return refuse(new MailError('over_quota', `tenant ${overTenant} is over its storage limit`));
   return modseqs;
 }
 
@@ -112,12 +202,7 @@ async function writeOneDelivery(trx: Kysely<Database>, ctx: DeliveryContext, del
     if (!list.some((t) => t.mailboxId === target.mailboxId)) list.push(target);
     byAccount.set(target.accountId, list);
   }
-  for (const [accountId, targets] of byAccount) {
-    const ids = targets.map((t) => t.mailboxId);
-    const found = await trx.selectFrom('mailboxes').select('id').where('account_id', '=', accountId).where('id', 'in', ids).execute();
-    if (found.length !== ids.length) throw new MailError('not_found', `a target mailbox of account ${accountId} does not exist`);
-  }
-  const modseqs = await chargeAccounts(trx, ctx, [...byAccount.keys()], raw.byteLength);
+  const modseqs = await chargeAccounts(trx, ctx, byAccount, raw.byteLength);
 
   const envelope = JSON.stringify(parsed.rawEnvelope);
   const bodyStructure = JSON.stringify(parsed.body);
@@ -135,50 +220,44 @@ async function writeOneDelivery(trx: Kysely<Database>, ctx: DeliveryContext, del
       modseq,
       receivedAt,
     );
-    const message = await trx
-      .insertInto('messages')
-      .values({
-        account_id: accountId,
-        blob_hash: hash,
-        size: raw.byteLength,
-        received_at: receivedAt,
-        sent_at: parsed.date ? parsed.date.getTime() : null,
-        subject: parsed.subject,
-        base_subject: parsed.baseSubject,
-        from_addr: from,
-        to_addr: to,
-        message_id: parsed.messageId,
-        thread_id: threadId,
-        has_attachment: parsed.hasAttachment ? 1 : 0,
-        preview: parsed.preview,
-        envelope,
-        body_structure: bodyStructure,
-        header_size: parsed.headerSize,
-        refs: threadParents(parsed.references, parsed.inReplyTo).join(' '),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const message = await insertMessage.executeTakeFirst(trx, {
+      account_id: accountId,
+      blob_hash: hash,
+      size: raw.byteLength,
+      received_at: receivedAt,
+      sent_at: parsed.date ? parsed.date.getTime() : null,
+      subject: parsed.subject,
+      base_subject: parsed.baseSubject,
+      from_addr: from,
+      to_addr: to,
+      message_id: parsed.messageId,
+      thread_id: threadId,
+      has_attachment: parsed.hasAttachment ? 1 : 0,
+      preview: parsed.preview,
+      envelope,
+      body_structure: bodyStructure,
+      header_size: parsed.headerSize,
+      refs: threadParents(parsed.references, parsed.inReplyTo).join(' '),
+    });
+    if (!message) throw new Error('inserting a message returned no id');
     const messageId = Number(message.id);
     if (ctx.fulltext.deferred) SearchIndexer.of(ctx).defer(messageId, hash, searchText);
     else await ctx.fulltext.add(trx, messageId, searchText);
 
     for (const target of targets) {
-      // Taking the UID and bumping HIGHESTMODSEQ in one UPDATE also locks the mailbox row, so
-      // concurrent deliveries to one mailbox get strictly increasing UIDs in commit order.
-      const box = await trx
-        .updateTable('mailboxes')
-        .set({ uidnext: sql`uidnext + 1`, highest_modseq: modseq })
-        .where('id', '=', target.mailboxId)
-        .where('account_id', '=', accountId)
-        .returning('uidnext')
-        .executeTakeFirst();
-      // Checked above; only a concurrent delete on another node gets here, and this aborts the batch.
+      const box = await takeUid.executeTakeFirst(trx, { mailboxId: target.mailboxId, accountId, modseq });
+      // Checked by the charge; only a concurrent delete on another node gets here, and this aborts the batch.
       if (!box) throw new Error(`mailbox ${target.mailboxId} vanished during delivery`);
       const uid = Number(box.uidnext) - 1;
-      await trx
-        .insertInto('mailbox_entries')
-        .values({ mailbox_id: target.mailboxId, uid, message_id: messageId, account_id: accountId, modseq, flags: target.flags ?? 0, keywords: joinKeywords(target.keywords ?? []) })
-        .execute();
+      await insertEntry.execute(trx, {
+        mailbox_id: target.mailboxId,
+        uid,
+        message_id: messageId,
+        account_id: accountId,
+        modseq,
+        flags: target.flags ?? 0,
+        keywords: joinKeywords(target.keywords ?? []),
+      });
       delivered.push({ accountId, mailboxId: target.mailboxId, uid, messageId, modseq });
     }
     await recordChanges(trx, accountId, modseq, [

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
+import { FixedShapeQuery } from '../store/fixed-shape-query.ts';
 import type { ChangeType, Database } from '../store/schema.ts';
 
 /**
@@ -20,6 +21,15 @@ export const CHANGE_CREATED = 1;
 export const CHANGE_UPDATED = 2;
 export const CHANGE_DESTROYED = 3;
 
+/** Deliveries and flag changes record a handful of changes; their statements are compiled once per count. */
+const MAX_FIXED_CHANGES = 16;
+
+const insertChanges = new FixedShapeQuery<{ accountId: number; modseq: number; types: ChangeType[]; objectIds: number[]; ops: number[] }, never>((db, param, count) =>
+  db
+    .insertInto('changes')
+    .values(Array.from({ length: count }, (_, i) => ({ account_id: param('accountId'), modseq: param('modseq'), type: param('types', i), object_id: param('objectIds', i), op: param('ops', i) }))),
+);
+
 /** Records changes for JMAP /changes; IMAP reads the same modseqs from the entries themselves. */
 export async function recordChanges(
   trx: Kysely<Database>,
@@ -28,6 +38,10 @@ export async function recordChanges(
   changes: { type: ChangeType; objectId: number; op: number }[],
 ): Promise<void> {
   if (changes.length === 0) return;
+  if (changes.length <= MAX_FIXED_CHANGES) {
+    await insertChanges.execute(trx, { accountId, modseq, types: changes.map((c) => c.type), objectIds: changes.map((c) => c.objectId), ops: changes.map((c) => c.op) }, changes.length);
+    return;
+  }
   await trx
     .insertInto('changes')
     .values(changes.map((c) => ({ account_id: accountId, modseq, type: c.type, object_id: c.objectId, op: c.op })))

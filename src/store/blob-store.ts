@@ -4,6 +4,7 @@ import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 
+import { FixedShapeQuery } from './fixed-shape-query.ts';
 import type { Database } from './schema.ts';
 
 export function sha256Hex(data: Uint8Array): string {
@@ -137,19 +138,25 @@ export class DatabaseBlobStore implements BlobStore {
 
 }
 
+// Every delivery runs it; compiled once per dialect (fixed-shape-query.ts).
+const addReference = new FixedShapeQuery<{ hash: string; size: number; data: Uint8Array | null; createdAt: number }, { refcount: number }>((db, param) =>
+  db
+    .insertInto('blobs')
+    .values({ hash: param('hash'), size: param('size'), refcount: 1, data: param('data'), created_at: param('createdAt') })
+    .onConflict((oc) => oc.column('hash').doUpdateSet({ refcount: sql`blobs.refcount + 1` }))
+    .returning('refcount'),
+);
+
 /**
  * Adds one reference to a blob, inserting its row the first time it is seen. A blob taken from
  * zero (new, or unreferenced and perhaps just swept) has its bytes written again if they are not
  * there: `persist` ran before this transaction and a sweep may have removed the file since.
  */
 export async function referenceBlob(trx: Kysely<Database>, blobs: BlobStore, hash: string, data: Uint8Array): Promise<void> {
-  const row = await trx
-    .insertInto('blobs')
-    .values({ hash, size: data.byteLength, refcount: 1, data: blobs.contentForRow(data), created_at: Date.now() })
-    .onConflict((oc) => oc.column('hash').doUpdateSet({ refcount: sql`blobs.refcount + 1` }))
-    .returning('refcount')
-    .executeTakeFirstOrThrow();
-  if (Number(row.refcount) === 1 && blobs.contentForRow(data) === null) await blobs.persist(hash, data);
+  const content = blobs.contentForRow(data);
+  const row = await addReference.executeTakeFirst(trx, { hash, size: data.byteLength, data: content, createdAt: Date.now() });
+  if (!row) throw new Error(`referencing blob ${hash} returned no row`);
+  if (Number(row.refcount) === 1 && content === null) await blobs.persist(hash, data);
 }
 
 /**
