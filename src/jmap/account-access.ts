@@ -57,6 +57,23 @@ export async function accessOf(args: Record<string, unknown>, ctx: JmapContext):
   return { accountId, mailboxes: new Map(shared.map((a) => [Number(a.mailbox.id), a.rights])) };
 }
 
+/**
+ * The account of a method that exists only in personal accounts (Identity, EmailSubmission,
+ * VacationResponse): a shared account the principal reaches does not support it (RFC 8620
+ * §3.6.2 accountNotSupportedByMethod; the Session lists only mail for it), any other is not found.
+ */
+export async function personalAccountOf(args: Record<string, unknown>, ctx: JmapContext): Promise<number> {
+  const access = await accessOf(args, ctx);
+  if (access.mailboxes !== null) throw new MethodError('accountNotSupportedByMethod', `account ${String(args.accountId)} is shared with you and offers mail only`);
+  return access.accountId;
+}
+
+/** The mailboxes of the account where the principal holds every right in `need`. */
+export function mailboxesWith(access: AccountAccess, need: string): number[] | null {
+  if (access.mailboxes === null) return null;
+  return [...access.mailboxes].filter(([, rights]) => [...need].every((r) => rights.includes(r))).map(([id]) => id);
+}
+
 /** The principal's rights on one mailbox of the account; '' for one it cannot see. */
 export function rightsOf(access: AccountAccess, mailboxId: number): string {
   return access.mailboxes === null ? ALL_RIGHTS : (access.mailboxes.get(mailboxId) ?? '');

@@ -3,8 +3,10 @@ export const CORE = 'urn:ietf:params:jmap:core';
 export const MAIL = 'urn:ietf:params:jmap:mail';
 export const SUBMISSION = 'urn:ietf:params:jmap:submission';
 export const VACATION = 'urn:ietf:params:jmap:vacationresponse';
+/** RFC 9007 §3: MDN/send and MDN/parse. */
+export const MDN = 'urn:ietf:params:jmap:mdn';
 
-export const SUPPORTED_CAPABILITIES: ReadonlySet<string> = new Set([CORE, MAIL, SUBMISSION, VACATION]);
+export const SUPPORTED_CAPABILITIES: ReadonlySet<string> = new Set([CORE, MAIL, SUBMISSION, VACATION, MDN]);
 
 /** The limits the Session object announces and the server enforces (RFC 8620 §2 "urn:ietf:params:jmap:core"). */
 export const CORE_LIMITS = {

@@ -1,10 +1,17 @@
 import type { FastifyReply } from 'fastify';
 
+import { submissionState } from '../delivery/email-submissions.ts';
+import { readVacation } from '../delivery/vacation-responses.ts';
+import type { AccountChange } from '../events/change-bus.ts';
 import { accountModseq } from '../mail/jmap-changes.ts';
 import { accountIdOf } from './account-ids.ts';
 import type { JmapServices } from './context.ts';
+import { identityState } from './methods/identity.ts';
 
-const TYPES = ['Mailbox', 'Email', 'Thread'];
+// Mail types share the change log's modseq; the others keep their own states and exist only in
+// the principal's own account (the Session offers shared accounts mail only).
+const MAIL_TYPES = ['Mailbox', 'Email', 'Thread'];
+const PERSONAL_TYPES = ['Identity', 'EmailSubmission', 'VacationResponse'];
 
 /** RFC 8620 §7.1 StateChange. */
 export interface StateChange {
@@ -12,25 +19,67 @@ export interface StateChange {
   changed: Record<string, Record<string, string>>;
 }
 
-/** The data types a client asked for (`*` or a list) among those whose state we push. */
-export function pushedTypes(asked: readonly string[] | null): string[] {
-  return asked === null || asked.includes('*') ? TYPES : TYPES.filter((t) => asked.includes(t));
+/** The accounts a principal is pushed changes of: its own and each that shares mailboxes with it. */
+export interface PushAccounts {
+  personal: number;
+  shared: number[];
 }
 
-function stateChange(accountId: number, types: readonly string[], modseq: number): StateChange {
-  const state = String(modseq);
-  return { '@type': 'StateChange', changed: { [accountIdOf(accountId)]: Object.fromEntries(types.map((t) => [t, state])) } };
+/** The data types a client asked for (`*` or a list) among those whose state we push. */
+export function pushedTypes(asked: readonly string[] | null): string[] {
+  const all = [...MAIL_TYPES, ...PERSONAL_TYPES];
+  return asked === null || asked.includes('*') ? all : all.filter((t) => asked.includes(t));
+}
+
+/** The current state of each type in the account, as the types' /get methods answer it. */
+async function statesOf(services: JmapServices, accountId: number, types: readonly string[]): Promise<Map<string, string>> {
+  const db = services.store.db;
+  const states = new Map<string, string>();
+  const modseq = String(await accountModseq(db, accountId));
+  for (const type of types) {
+    if (MAIL_TYPES.includes(type)) states.set(type, modseq);
+    else if (type === 'Identity') states.set(type, await identityState(db, accountId));
+    else if (type === 'EmailSubmission') states.set(type, await submissionState(db, accountId));
+    else if (type === 'VacationResponse') states.set(type, (await readVacation(db, accountId)).state);
+  }
+  return states;
 }
 
 /**
- * Calls `send` with a StateChange whenever one of the accounts' change counter moves (IMAP, SMTP
- * delivery and JMAP writes all publish on the change bus, keyed by the owning account, so a
- * shared account's changes reach everyone it is shared with). Returns the unsubscribe.
+ * Calls `send` with a StateChange naming the types whose state moved, whenever one of the accounts
+ * changes (IMAP, SMTP delivery and JMAP writes all publish on the change bus, keyed by the owning
+ * account, so a shared account's changes reach everyone it is shared with). With `initial`, the
+ * first StateChange gives every account's current states. Returns the unsubscribe.
  */
-export function watchAccounts(services: JmapServices, accountIds: readonly number[], types: readonly string[], send: (change: StateChange) => void): () => void {
+export function watchAccounts(services: JmapServices, accounts: PushAccounts, types: readonly string[], send: (change: StateChange) => void, initial = false): () => void {
   if (types.length === 0) return () => {};
-  const unsubscribes = accountIds.map((id) => services.changes.subscribe(id, (change) => send(stateChange(id, types, change.modseq))));
+  const ids = [accounts.personal, ...accounts.shared.filter((id) => id !== accounts.personal)];
+  const typesOf = (id: number) => (id === accounts.personal ? types : types.filter((t) => MAIL_TYPES.includes(t)));
+  const last = new Map<number, Map<string, string>>();
+  let stopped = false;
+  // One computation at a time, in order, so a state is never announced after a newer one.
+  const report = (err: unknown) => services.log(`jmap push: ${err instanceof Error ? err.message : String(err)}`);
+  let queue = Promise.all(ids.map(async (id) => last.set(id, await statesOf(services, id, typesOf(id)))))
+    .then(() => {
+      if (initial && !stopped) send({ '@type': 'StateChange', changed: Object.fromEntries(ids.map((id) => [accountIdOf(id), Object.fromEntries(last.get(id)!)])) });
+    })
+    .catch(report);
+  const changed = (id: number, change: AccountChange): void => {
+    queue = queue
+      .then(async () => {
+        const now = await statesOf(services, id, typesOf(id));
+        const before = last.get(id);
+        last.set(id, now);
+        // A mail change is always announced, even one the first states already took in.
+        const mailChanged = change.mailboxIds.length > 0;
+        const moved = [...now].filter(([type, state]) => before?.get(type) !== state || (mailChanged && MAIL_TYPES.includes(type)));
+        if (moved.length > 0 && !stopped) send({ '@type': 'StateChange', changed: { [accountIdOf(id)]: Object.fromEntries(moved) } });
+      })
+      .catch(report);
+  };
+  const unsubscribes = ids.map((id) => services.changes.subscribe(id, (change) => changed(id, change)));
   return () => {
+    stopped = true;
     for (const unsubscribe of unsubscribes) unsubscribe();
   };
 }
@@ -46,7 +95,7 @@ export interface EventSourceOptions {
  * principal's accounts changes, and `ping` events at the asked interval so proxies keep the
  * connection open. Returns a function that ends the stream (server shutdown).
  */
-export function streamEvents(services: JmapServices, accountIds: readonly number[], reply: FastifyReply, options: EventSourceOptions): () => void {
+export function streamEvents(services: JmapServices, accounts: PushAccounts, reply: FastifyReply, options: EventSourceOptions): () => void {
   const wanted = pushedTypes(options.types);
   reply.hijack();
   const out = reply.raw;
@@ -57,7 +106,8 @@ export function streamEvents(services: JmapServices, accountIds: readonly number
     out.write(`event: state\ndata: ${JSON.stringify(change)}\n\n`);
     if (options.closeAfterState) close();
   };
-  const unsubscribe = watchAccounts(services, accountIds, wanted, stateEvent);
+  // The current states first, so a client that connects after a change still learns of them.
+  const unsubscribe = watchAccounts(services, accounts, wanted, stateEvent, true);
   const timer = options.pingSeconds > 0 ? setInterval(() => out.write(`event: ping\ndata: ${JSON.stringify({ interval: options.pingSeconds })}\n\n`), options.pingSeconds * 1000) : null;
   function close(): void {
     if (closed) return;
@@ -68,9 +118,5 @@ export function streamEvents(services: JmapServices, accountIds: readonly number
   }
   // The response closes when the client goes away (or when we end it).
   out.on('close', close);
-  // The current states first, so a client that connects after a change still learns of them.
-  void Promise.all(accountIds.map(async (id) => stateChange(id, wanted, await accountModseq(services.store.db, id)))).then((changes) => {
-    if (changes.length > 0) stateEvent({ '@type': 'StateChange', changed: Object.assign({}, ...changes.map((c) => c.changed)) });
-  }, close);
   return close;
 }

@@ -2,6 +2,7 @@ import type { JmapContext } from './context.ts';
 import type { JmapMethod, MethodRegistry } from './dispatcher.ts';
 import { coreEcho } from './methods/core-echo.ts';
 import { emailChanges } from './methods/email-changes.ts';
+import { emailCopy } from './methods/email-copy.ts';
 import { emailGet } from './methods/email-get.ts';
 import { emailImport } from './methods/email-import.ts';
 import { emailQuery, emailQueryChanges } from './methods/email-query.ts';
@@ -9,6 +10,7 @@ import { emailSet } from './methods/email-set.ts';
 import { emailSubmissionChanges, emailSubmissionGet, emailSubmissionQuery, emailSubmissionQueryChanges, emailSubmissionSet } from './methods/email-submission.ts';
 import { identityChanges, identityGet, identitySet } from './methods/identity.ts';
 import { mailboxChanges } from './methods/mailbox-changes.ts';
+import { mdnParse, mdnSend } from './methods/mdn.ts';
 import { mailboxGet } from './methods/mailbox-get.ts';
 import { mailboxQuery, mailboxQueryChanges } from './methods/mailbox-query.ts';
 import { mailboxSet } from './methods/mailbox-set.ts';
@@ -33,6 +35,7 @@ export const METHODS: MethodRegistry<JmapContext> = new Map<string, JmapMethod<J
   ['Email/queryChanges', emailQueryChanges],
   ['Email/set', emailSet],
   ['Email/import', emailImport],
+  ['Email/copy', emailCopy],
   ['SearchSnippet/get', searchSnippetGet],
   ['Identity/get', identityGet],
   ['Identity/changes', identityChanges],
@@ -44,4 +47,6 @@ export const METHODS: MethodRegistry<JmapContext> = new Map<string, JmapMethod<J
   ['EmailSubmission/set', emailSubmissionSet],
   ['VacationResponse/get', vacationResponseGet],
   ['VacationResponse/set', vacationResponseSet],
+  ['MDN/send', mdnSend],
+  ['MDN/parse', mdnParse],
 ]);

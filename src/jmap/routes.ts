@@ -3,19 +3,21 @@
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-import { blobInMailboxes } from '../mail/shared-access.ts';
+import { MailError } from '../mail/errors.ts';
+import { expireUploads, requireUploadRoom } from '../mail/upload-lifecycle.ts';
 import { storeUpload } from '../mail/uploads.ts';
-import { sharedAccounts } from './account-access.ts';
-import { accountIdOf, parseAccountId } from './account-ids.ts';
+import { sha256Hex } from '../store/blob-store.ts';
+import { accessOf, mailboxesWith, sharedAccounts, type AccountAccess } from './account-access.ts';
+import { accountIdOf } from './account-ids.ts';
 import { authenticateJmapRequest, BasicAuthCache, WWW_AUTHENTICATE, type JmapPrincipal } from './auth.ts';
-import { readAccountBlob } from './blob-content.ts';
-import { blobIdOf, parseBlobId } from './blob-ids.ts';
+import { readBlobThrough } from './blob-content.ts';
+import { blobIdOf } from './blob-ids.ts';
 import { CORE_LIMITS, SUPPORTED_CAPABILITIES } from './capabilities.ts';
 import { ConcurrencyLimit } from './concurrency.ts';
 import type { JmapContext, JmapServices } from './context.ts';
 import { runRequest } from './dispatcher.ts';
-import { streamEvents } from './event-source.ts';
-import { requestProblem } from './proto/errors.ts';
+import { streamEvents, type PushAccounts } from './event-source.ts';
+import { MethodError, requestProblem } from './proto/errors.ts';
 import { isRequestProblem, parseRequest } from './proto/request.ts';
 import { METHODS } from './registry.ts';
 import { API_PATH, DOWNLOAD_PATH, EVENT_SOURCE_PATH, sessionResource, UPLOAD_PATH, WEBSOCKET_PATH } from './session-resource.ts';
@@ -35,6 +37,12 @@ function contentDisposition(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
+
+/** What an upload over the account's quota is answered with (the RFC 8620 §5.3 SetError name, as a problem type). */
+const OVER_QUOTA = 'urn:ietf:params:jmap:error:overQuota';
+
+/** How often expired uploads are released (RFC 8620 §6.1 lets them go once unused for long enough). */
+const UPLOAD_EXPIRY_EVERY_MS = 10 * 60_000;
 
 export function registerJmapRoutes(app: FastifyInstance, services: JmapServices): void {
   const cache = new BasicAuthCache();
@@ -72,26 +80,33 @@ export function registerJmapRoutes(app: FastifyInstance, services: JmapServices)
     return response ?? requestProblem('limit', 'too many requests at once (maxConcurrentRequests)', 'maxConcurrentRequests');
   };
 
-  /**
-   * A blob the principal may download: from its own account, or from a message in a mailbox of
-   * another account it may read (RFC 8621 §2); null otherwise, so blob ids cannot be probed.
-   */
-  const downloadable = async (principal: JmapPrincipal, accountId: number | null, blobId: string): Promise<Buffer | null> => {
-    if (accountId === null) return null;
-    if (accountId === principal.id) return readAccountBlob(services, accountId, blobId);
-    const ref = parseBlobId(blobId);
-    const readable = (await services.mail.access.sharedWith(principal.id)).filter((a) => a.accountId === accountId && a.rights.includes('r')).map((a) => Number(a.mailbox.id));
-    if (!ref || !(await blobInMailboxes(services.store.db, accountId, readable, ref.hash))) return null;
-    return readAccountBlob(services, accountId, blobId);
-  };
+  /** The account a blob URL names as the principal reaches it; null for one it does not (404, so ids cannot be probed). */
+  const reach = async (principal: JmapPrincipal, accountId: string): Promise<AccountAccess | null> =>
+    accessOf({ accountId }, { services, principal }).catch((err: unknown) => {
+      if (err instanceof MethodError) return null;
+      throw err;
+    });
+
+  const notFound = (reply: FastifyReply, detail: string) => json(reply, 404, { type: 'about:blank', status: 404, detail }, 'application/problem+json');
 
   /** Every account whose changes the principal is pushed: its own and each shared with it. */
-  const pushAccounts = async (principal: JmapPrincipal) => [principal.id, ...(await sharedAccounts(services, principal.id)).map((a) => a.accountId)];
+  const pushAccounts = async (principal: JmapPrincipal): Promise<PushAccounts> => ({ personal: principal.id, shared: (await sharedAccounts(services, principal.id)).map((a) => a.accountId) });
 
   app.register(async (scope) => {
     // Uploads are bytes of any type, so this scope reads bodies as buffers; the API decodes its JSON itself.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: CORE_LIMITS.maxSizeUpload }, (_request, body, done) => done(null, body));
+
+    // Expired uploads are released on a timer, not only when the next upload comes.
+    const expiry = setInterval(() => {
+      expireUploads(services.store).then(
+        (n) => {
+          if (n > 0) services.log(`jmap: released ${n} expired uploads`);
+        },
+        (err: unknown) => services.log(`jmap: upload expiry failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }, UPLOAD_EXPIRY_EVERY_MS).unref();
+    scope.addHook('onClose', async () => clearInterval(expiry));
 
     // Event streams never end by themselves; a shutdown ends them so the listener can close.
     const streams = new Set<() => void>();
@@ -119,7 +134,7 @@ export function registerJmapRoutes(app: FastifyInstance, services: JmapServices)
       (socket: JmapSocket, request) => {
         const principal = socketPrincipals.get(request);
         if (!principal) return;
-        serveJmapSocket(socket, services, { execute: (body) => execute(principal, request, body), accountIds: () => pushAccounts(principal) });
+        serveJmapSocket(socket, services, { execute: (body) => execute(principal, request, body), accounts: () => pushAccounts(principal) });
       },
     );
 
@@ -141,8 +156,9 @@ export function registerJmapRoutes(app: FastifyInstance, services: JmapServices)
       const principal = await principalOf(request, reply);
       if (!principal) return reply;
       const { accountId, blobId, name } = request.params;
-      const bytes = await downloadable(principal, parseAccountId(accountId), blobId);
-      if (!bytes) return json(reply, 404, { type: 'about:blank', status: 404, detail: 'no such blob' }, 'application/problem+json');
+      const access = await reach(principal, accountId);
+      const bytes = access && (await readBlobThrough(services, access, principal.id, blobId));
+      if (!bytes) return notFound(reply, 'no such blob');
       const type = typeof request.query.type === 'string' && /^[\w.+-]+\/[\w.+-]+/.test(request.query.type) ? request.query.type : 'application/octet-stream';
       // Blob ids name their content, so a copy never goes stale (RFC 8620 §6.2).
       return reply.code(200).header('cache-control', 'private, immutable, max-age=31536000').header('content-disposition', contentDisposition(name)).type(type).send(bytes);
@@ -151,12 +167,27 @@ export function registerJmapRoutes(app: FastifyInstance, services: JmapServices)
     scope.post<{ Params: { accountId: string } }>(`${UPLOAD_PATH}/:accountId/`, async (request, reply) => {
       const principal = await principalOf(request, reply);
       if (!principal) return reply;
-      if (parseAccountId(request.params.accountId) !== principal.id) return json(reply, 404, { type: 'about:blank', status: 404, detail: 'no such account' }, 'application/problem+json');
+      const access = await reach(principal, request.params.accountId);
+      if (!access) return notFound(reply, 'no such account');
+      // In a shared account an upload is only of use to Email/import into a mailbox one may add to (i).
+      if (mailboxesWith(access, 'i')?.length === 0) return json(reply, 403, { type: 'about:blank', status: 403, detail: 'you may not add emails to any mailbox of this account' }, 'application/problem+json');
       const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const type = request.headers['content-type'] ?? 'application/octet-stream';
-      const blobId = await uploads.run(principal.id, async () => blobIdOf(await storeUpload(services.store, principal.id, bytes)));
-      if (blobId === null) return busy(reply, 'maxConcurrentUpload');
-      return json(reply, 201, { accountId: accountIdOf(principal.id), blobId, type, size: bytes.byteLength });
+      // Uploads are the uploader's own (blob-content.ts), held and charged against its own account.
+      const stored = await uploads.run(principal.id, async () => {
+        const hash = sha256Hex(bytes);
+        try {
+          await requireUploadRoom(services.store.db, principal.id, hash, bytes.byteLength);
+        } catch (err) {
+          if (err instanceof MailError && err.code === 'over_quota') return { overQuota: err.message };
+          throw err;
+        }
+        return { blobId: blobIdOf(await storeUpload(services.store, principal.id, bytes)) };
+      });
+      if (stored === null) return busy(reply, 'maxConcurrentUpload');
+      if ('overQuota' in stored) return json(reply, 403, { type: OVER_QUOTA, status: 403, detail: stored.overQuota }, 'application/problem+json');
+      const { blobId } = stored;
+      return json(reply, 201, { accountId: accountIdOf(access.accountId), blobId, type, size: bytes.byteLength });
     });
 
     scope.get<{ Querystring: { types?: string; closeafter?: string; ping?: string } }>(`${EVENT_SOURCE_PATH}/`, async (request, reply) => {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { SharedAccount } from './account-access.ts';
 import { accountIdOf } from './account-ids.ts';
 import type { JmapPrincipal } from './auth.ts';
-import { CORE, CORE_LIMITS, MAIL, MAIL_ACCOUNT_CAPABILITY, SUBMISSION, SUBMISSION_ACCOUNT_CAPABILITY, VACATION } from './capabilities.ts';
+import { CORE, CORE_LIMITS, MAIL, MAIL_ACCOUNT_CAPABILITY, MDN, SUBMISSION, SUBMISSION_ACCOUNT_CAPABILITY, VACATION } from './capabilities.ts';
 
 /** Where the JMAP resources live, under the URL the client reached us at. */
 export const API_PATH = '/jmap/api';
@@ -29,6 +29,7 @@ export function sessionResource(principal: JmapPrincipal, origin: string, shared
       [MAIL]: {},
       [SUBMISSION]: {},
       [VACATION]: {},
+      [MDN]: {},
       [WEBSOCKET]: { url: `${origin.replace(/^http/, 'ws')}${WEBSOCKET_PATH}`, supportsPush: true },
     },
     accounts: {
@@ -36,9 +37,10 @@ export function sessionResource(principal: JmapPrincipal, origin: string, shared
         name: principal.username,
         isPersonal: true,
         isReadOnly: false,
-        accountCapabilities: { [CORE]: {}, [MAIL]: MAIL_ACCOUNT_CAPABILITY, [SUBMISSION]: SUBMISSION_ACCOUNT_CAPABILITY, [VACATION]: {} },
+        accountCapabilities: { [CORE]: {}, [MAIL]: MAIL_ACCOUNT_CAPABILITY, [SUBMISSION]: SUBMISSION_ACCOUNT_CAPABILITY, [VACATION]: {}, [MDN]: {} },
       },
-      // Shared accounts offer mail only; new mailboxes there go inside shared ones (needs k).
+      // Shared accounts offer mail only (identities, submission, vacation and MDN are personal);
+      // new mailboxes there go inside shared ones (needs k).
       ...Object.fromEntries(
         shared.map((a) => [
           accountIdOf(a.accountId),
@@ -46,7 +48,7 @@ export function sessionResource(principal: JmapPrincipal, origin: string, shared
         ]),
       ),
     },
-    primaryAccounts: { [CORE]: accountId, [MAIL]: accountId, [SUBMISSION]: accountId, [VACATION]: accountId },
+    primaryAccounts: { [CORE]: accountId, [MAIL]: accountId, [SUBMISSION]: accountId, [VACATION]: accountId, [MDN]: accountId },
     username: principal.username,
     apiUrl: `${origin}${API_PATH}`,
     downloadUrl: `${origin}${DOWNLOAD_PATH}/{accountId}/{blobId}/{name}?type={type}`,

@@ -1,7 +1,7 @@
 // RFC 8887 JMAP over WebSocket: the same Request/Response as the API resource, one JSON object per
 // text message, plus push of StateChange objects once the client sends WebSocketPushEnable.
 import type { JmapServices } from './context.ts';
-import { pushedTypes, watchAccounts } from './event-source.ts';
+import { pushedTypes, watchAccounts, type PushAccounts } from './event-source.ts';
 import { requestProblem, type RequestProblem } from './proto/errors.ts';
 import type { JmapRequest, JmapResponse } from './proto/request.ts';
 
@@ -20,7 +20,7 @@ export interface SocketApi {
   /** Parses and runs one Request as the API resource would; a problem for a bad one. */
   execute(body: string): Promise<JmapResponse | RequestProblem>;
   /** The accounts whose changes the principal is told of: its own and those shared with it. */
-  accountIds(): Promise<number[]>;
+  accounts(): Promise<PushAccounts>;
 }
 
 /** The server's choice among the client's subprotocols: "jmap" or none (RFC 8887 §3). */
@@ -76,9 +76,9 @@ export function serveJmapSocket(socket: JmapSocket, services: JmapServices, api:
         return send(requestError(requestProblem('notRequest', 'dataTypes must be null or a list of type names'), undefined));
       }
       disablePush();
-      const accountIds = await api.accountIds();
+      const accounts = await api.accounts();
       if (closed) return;
-      stopPush = watchAccounts(services, accountIds, pushedTypes((dataTypes as string[] | null | undefined) ?? null), send);
+      stopPush = watchAccounts(services, accounts, pushedTypes((dataTypes as string[] | null | undefined) ?? null), send);
       return;
     }
     if (type === 'WebSocketPushDisable') return disablePush();

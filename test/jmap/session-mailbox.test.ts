@@ -133,8 +133,10 @@ describe('JMAP session, auth and mailboxes', () => {
     assert.equal(query.total, 2);
     const roles = await client.call('Mailbox/query', { filter: { role: 'trash' } });
     assert.equal((roles.ids as string[]).length, 1);
-    const qc = await client.request([['Mailbox/queryChanges', { accountId: client.accountId, sinceQueryState: '1' }, 'q']]);
-    assert.equal(qc.methodResponses[0][1].type, 'cannotCalculateChanges');
+    const unchanged = await client.call('Mailbox/queryChanges', { filter: { role: 'trash' }, sinceQueryState: roles.queryState });
+    assert.deepEqual([unchanged.removed, unchanged.added], [[], []]);
+    const qc = await client.request([['Mailbox/queryChanges', { accountId: client.accountId, sinceQueryState: '999999' }, 'q']]);
+    assert.equal(qc.methodResponses[0][1].type, 'cannotCalculateChanges', 'a state the account never had');
 
     const destroyed = await client.call('Mailbox/set', { destroy: [top, child] });
     assert.deepEqual(destroyed.destroyed, [top, child]);

@@ -99,6 +99,18 @@ describe('EmailSubmission', () => {
     assert.equal((submission.deliveryStatus as Record<string, { delivered: string }>)[BOB].delivered, 'yes');
   });
 
+  test('header:Name:asText properties on create become header fields (priority), structured ones are refused', async () => {
+    const emailId = await draft(ANN, BOB, 'Server room flooding', { 'header:X-Priority:asText': '1 (Highest)', 'header:Importance:asText': 'high' });
+    await submit({ identityId: identities.get(ANN), emailId }, { onSuccessDestroyEmail: ['#s'] });
+    const [arrived] = (await messagesIn(petrel, BOB, 'INBOX')).filter((m) => m.subject === 'Server room flooding');
+    assert.ok(arrived, 'the message arrived');
+    assert.match(arrived.source, /^X-Priority: 1 \(Highest\)\r?$/m);
+    assert.match(arrived.source, /^Importance: high\r?$/m);
+    const [[, set]] = await request([['Email/set', { accountId: ann.accountId, create: { d: { mailboxIds: { [drafts]: true }, subject: 'x', 'header:Subject:asText': 'sneaky' } } }, 'c0']]);
+    assert.equal((set.notCreated as Record<string, { type: string; properties: string[] }>).d.type, 'invalidProperties');
+    assert.deepEqual((set.notCreated as Record<string, { properties: string[] }>).d.properties, ['header:Subject:asText']);
+  });
+
   test('onSuccessUpdateEmail patches the sent draft; EmailSubmission/changes and /query see the submission', async () => {
     const [[, before]] = await request([['EmailSubmission/get', { accountId: ann.accountId, ids: [] }, 'c0']]);
     const emailId = await draft(ANN, BOB, 'Agenda');

@@ -115,12 +115,6 @@ export function queryWindow(ids: readonly string[], args: Args): { ids: string[]
   return { ids: ids.slice(start, end), position: start };
 }
 
-/** Every standard /queryChanges may refuse (RFC 8620 §5.6): our query results are not kept. */
-export function cannotCalculateQueryChanges(args: Args, ctx: JmapContext): never {
-  accountOf(args, ctx);
-  throw new MethodError('cannotCalculateChanges', 'query results are not tracked; run the query again');
-}
-
 /** A /set failure for one object, answered in its notCreated/notUpdated/notDestroyed entry (RFC 8620 §5.3 SetError). */
 export class SetFailure extends Error {
   constructor(

@@ -11,6 +11,11 @@ import { readPlacement, storeMessage } from './email-import.ts';
 const ADDRESS_FIELDS = ['from', 'to', 'cc', 'bcc', 'replyTo', 'sender'] as const;
 const SUPPORTED = new Set([...ADDRESS_FIELDS, 'mailboxIds', 'keywords', 'receivedAt', 'subject', 'sentAt', 'messageId', 'inReplyTo', 'references', 'textBody', 'htmlBody', 'attachments', 'bodyValues']);
 
+/** `header:Name:asText` (RFC 8621 §4.1.3): a header field given as text, e.g. X-Priority or Importance. */
+const TEXT_HEADER = /^header:([\x21-\x39\x3b-\x7e]+):asText$/;
+/** Header fields MailComposer writes from the properties themselves, which must not come twice. */
+const STRUCTURED = new Set(['from', 'sender', 'to', 'cc', 'bcc', 'reply-to', 'subject', 'date', 'message-id', 'in-reply-to', 'references', 'mime-version', 'content-type', 'content-transfer-encoding', 'content-disposition']);
+
 function invalid(property: string, description: string): never {
   throw new SetFailure('invalidProperties', description, [property]);
 }
@@ -48,6 +53,19 @@ function bodyText(object: Args, property: 'textBody' | 'htmlBody'): string | und
   return value;
 }
 
+/** The extra header fields of a create, in the order given. */
+function textHeaders(object: Args): { key: string; value: string }[] {
+  const out: { key: string; value: string }[] = [];
+  for (const [property, value] of Object.entries(object)) {
+    const name = TEXT_HEADER.exec(property)?.[1];
+    if (!name) continue;
+    if (STRUCTURED.has(name.toLowerCase())) invalid(property, `${name} is set through its own property, not ${property}`);
+    if (typeof value !== 'string' || /[\r\n]/.test(value)) invalid(property, `${property} must be a one-line string`);
+    out.push({ key: name, value });
+  }
+  return out;
+}
+
 async function attachments(ctx: JmapContext, accountId: number, object: Args): Promise<Mail.Attachment[]> {
   const parts = object.attachments;
   if (parts === undefined || parts === null) return [];
@@ -77,7 +95,7 @@ function build(options: Mail.Options): Promise<Buffer> {
 
 /** Builds the message an Email/set create describes and stores it like an import. */
 export async function composeEmail(ctx: JmapContext, accountId: number, object: Args, createdIds: Map<string, string>): Promise<{ id: string; blobId: string; threadId: string; size: number }> {
-  const unsupported = Object.keys(object).filter((k) => !SUPPORTED.has(k));
+  const unsupported = Object.keys(object).filter((k) => !SUPPORTED.has(k) && !TEXT_HEADER.test(k));
   if (unsupported.length > 0) throw new SetFailure('invalidProperties', `cannot create an email with ${unsupported.join(', ')}`, unsupported);
   const placement = readPlacement(object, createdIds);
   const [from, to, cc, bcc, replyTo, sender] = ADDRESS_FIELDS.map((f) => addresses(object, f));
@@ -104,6 +122,7 @@ export async function composeEmail(ctx: JmapContext, accountId: number, object: 
     text: bodyText(object, 'textBody'),
     html: bodyText(object, 'htmlBody'),
     attachments: await attachments(ctx, accountId, object),
+    headers: textHeaders(object),
   });
   return storeMessage(ctx, accountId, raw, placement);
 }

@@ -7,6 +7,7 @@ import type { JmapMethod } from '../dispatcher.ts';
 import { invalidArguments, MethodError } from '../proto/errors.ts';
 import { accessOf, type AccountAccess } from '../account-access.ts';
 import { optionalBoolean, optionalInt, queryWindow, stateOf, type Args } from './common.ts';
+import { changedSince, queryDelta, readQueryChangesArgs } from './query-changes.ts';
 import { parseFilter, parseSort, type Filter } from './filter.ts';
 
 /** Results returned when the client sets no limit; the response's `limit` then says so (RFC 8620 §5.5). */
@@ -105,6 +106,40 @@ export function visibleFilter(access: AccountAccess, filter: EmailFilter | null)
   return filter === null ? visible : { op: 'and', filters: [visible, filter] };
 }
 
+/** What an Email/query (and its /queryChanges) asks, read once for both. */
+interface EmailQueryArgs {
+  filter: EmailFilter | null;
+  sort: EmailSort[];
+  collapseThreads: boolean;
+}
+
+function readQuery(access: AccountAccess, args: Args): EmailQueryArgs {
+  return {
+    filter: visibleFilter(access, readEmailFilter(args)),
+    sort: parseSort(args.sort, EMAIL_SORT_OPTIONS).map((c) => ({ key: c.property as EmailSortKey, ascending: c.isAscending, ...(c.keyword ? { keyword: c.keyword } : {}) })),
+    collapseThreads: optionalBoolean(args, 'collapseThreads', false),
+  };
+}
+
+function someCondition(filter: EmailFilter | null, test: (type: string) => boolean): boolean {
+  if (filter === null) return false;
+  return 'op' in filter ? filter.filters.some((f) => someCondition(f, test)) : test(filter.type);
+}
+
+/**
+ * Whether Email/queryChanges can work the results out from the change log (query-changes.ts):
+ * only if whether an email matches and where it sorts depend on that email alone. A collapsed
+ * thread's representative, and the thread keyword filters, depend on the thread's other emails.
+ */
+function changesCalculable(query: EmailQueryArgs): boolean {
+  return !query.collapseThreads && !someCondition(query.filter, (type) => type === 'threadKeyword');
+}
+
+/** Filter and sort only on what never changes in an email (not its keywords or mailboxes): RFC 8620 §5.6 upToId. */
+function immutableQuery(query: EmailQueryArgs): boolean {
+  return !query.sort.some((s) => s.key === 'hasKeyword') && !someCondition(query.filter, (type) => ['keyword', 'threadKeyword', 'inMailbox', 'inMailboxOtherThan'].includes(type));
+}
+
 /**
  * RFC 8621 §4.4 Email/query. Only as many rows are read as the window needs, so the first page of
  * a 100,000-message mailbox costs what a 100-message one does; `total` is counted only when asked.
@@ -114,9 +149,8 @@ export const emailQuery: JmapMethod<JmapContext> = {
   async run(args, { session: ctx }) {
     const access = await accessOf(args, ctx);
     const accountId = access.accountId;
-    const filter = visibleFilter(access, readEmailFilter(args));
-    const sort: EmailSort[] = parseSort(args.sort, EMAIL_SORT_OPTIONS).map((c) => ({ key: c.property as EmailSortKey, ascending: c.isAscending, ...(c.keyword ? { keyword: c.keyword } : {}) }));
-    const collapseThreads = optionalBoolean(args, 'collapseThreads', false);
+    const query = readQuery(access, args);
+    const { filter, sort, collapseThreads } = query;
     const calculateTotal = optionalBoolean(args, 'calculateTotal', false);
     const asked = optionalInt(args, 'limit', null, 0);
     const limit = asked === null ? MAX_LIMIT : Math.min(asked, MAX_LIMIT);
@@ -130,7 +164,7 @@ export const emailQuery: JmapMethod<JmapContext> = {
     return {
       accountId: accountIdOf(accountId),
       queryState,
-      canCalculateChanges: false,
+      canCalculateChanges: changesCalculable(query),
       position: window.position,
       ids: window.ids,
       ...(total !== null ? { total } : {}),
@@ -139,10 +173,32 @@ export const emailQuery: JmapMethod<JmapContext> = {
   },
 };
 
+/**
+ * RFC 8621 §4.5 Email/queryChanges: the Email changes since the query state, checked against the
+ * query run again. Collapsed threads and thread keyword filters answer cannotCalculateChanges
+ * (see changesCalculable); so does a state older than the change log holds.
+ */
 export const emailQueryChanges: JmapMethod<JmapContext> = {
   capability: MAIL,
   async run(args, { session: ctx }) {
-    await accessOf(args, ctx);
-    throw new MethodError('cannotCalculateChanges', 'query results are not tracked; run the query again');
+    const access = await accessOf(args, ctx);
+    const accountId = access.accountId;
+    const query = readQuery(access, args);
+    const asked = readQueryChangesArgs(args);
+    if (!changesCalculable(query)) throw new MethodError('cannotCalculateChanges', 'collapsed threads and thread keyword filters cannot be followed; run the query again');
+    // The changes first: anything written while the query runs is reported again from newQueryState.
+    const changes = await changedSince(ctx, accountId, 'Email', asked.sinceQueryState);
+    // Known limit: in a shared account what matches also depends on the ACL, which moves no
+    // email, so a grant given or taken away shows here only once the emails concerned change.
+    const { ids } = await queryEmails(ctx.services.store, accountId, query.filter, query.sort, { collapseThreads: false, needed: null });
+    const now = ids.map(emailObjectId);
+    const delta = queryDelta(now, emailObjectId, changes, { upToId: asked.upToId, maxChanges: asked.maxChanges, immutable: immutableQuery(query) });
+    return {
+      accountId: accountIdOf(accountId),
+      oldQueryState: asked.sinceQueryState,
+      newQueryState: changes.newState,
+      ...(asked.calculateTotal ? { total: now.length } : {}),
+      ...delta,
+    };
   },
 };

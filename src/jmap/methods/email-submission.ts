@@ -1,12 +1,14 @@
 // RFC 8621 §7 EmailSubmission/get, /changes, /query, /queryChanges, /set. A submission is sent
 // as it is created (undoStatus "final", no delayed send), so it can be destroyed, never canceled.
 import { destroySubmission, listSubmissions, recordSubmission, submissionChanges, submissionState, type SubmissionRecord } from '../../delivery/email-submissions.ts';
+import { personalAccountOf } from '../account-access.ts';
 import { accountIdOf } from '../account-ids.ts';
+import { announceAccountChange } from '../push-notify.ts';
 import { SUBMISSION } from '../capabilities.ts';
 import type { JmapContext } from '../context.ts';
 import type { JmapMethod, MethodCall } from '../dispatcher.ts';
 import { invalidArguments, MethodError } from '../proto/errors.ts';
-import { accountOf, type Args, attempt, cannotCalculateQueryChanges, emptySetOutcome, optionalInt, optionalString, pick, queryWindow, readIds, readProperties, readSetArgs, requireInState, resolveCreationRef, SetFailure } from './common.ts';
+import { type Args, attempt, emptySetOutcome, optionalInt, optionalString, pick, queryWindow, readIds, readProperties, readSetArgs, requireInState, resolveCreationRef, SetFailure } from './common.ts';
 import { emailSet } from './email-set.ts';
 import { sendSubmission } from './email-submission-send.ts';
 
@@ -42,7 +44,7 @@ function toObject(record: SubmissionRecord): Args {
 export const emailSubmissionGet: JmapMethod<JmapContext> = {
   capability: SUBMISSION,
   async run(args, { session: ctx, createdIds }) {
-    const accountId = accountOf(args, ctx);
+    const accountId = await personalAccountOf(args, ctx);
     const ids = readIds(args, 'ids', createdIds);
     const properties = readProperties(args, PROPERTIES, PROPERTIES);
     const db = ctx.services.store.db;
@@ -60,7 +62,7 @@ export const emailSubmissionGet: JmapMethod<JmapContext> = {
 export const emailSubmissionChanges: JmapMethod<JmapContext> = {
   capability: SUBMISSION,
   async run(args, { session: ctx }) {
-    const accountId = accountOf(args, ctx);
+    const accountId = await personalAccountOf(args, ctx);
     const since = optionalString(args, 'sinceState');
     if (since === null) throw invalidArguments('sinceState is required', 'sinceState');
     const maxChanges = optionalInt(args, 'maxChanges', null, 1) ?? 10_000;
@@ -124,7 +126,7 @@ const SORT_KEYS: Record<string, (r: SubmissionRecord) => string | number> = { em
 export const emailSubmissionQuery: JmapMethod<JmapContext> = {
   capability: SUBMISSION,
   async run(args, { session: ctx }) {
-    const accountId = accountOf(args, ctx);
+    const accountId = await personalAccountOf(args, ctx);
     const db = ctx.services.store.db;
     const filter = args.filter === undefined || args.filter === null ? null : args.filter;
     if (filter !== null && (typeof filter !== 'object' || Array.isArray(filter))) throw invalidArguments('filter must be an object', 'filter');
@@ -158,7 +160,10 @@ export const emailSubmissionQuery: JmapMethod<JmapContext> = {
 
 export const emailSubmissionQueryChanges: JmapMethod<JmapContext> = {
   capability: SUBMISSION,
-  run: async (args, { session: ctx }) => cannotCalculateQueryChanges(args, ctx),
+  async run(args, { session: ctx }) {
+    await personalAccountOf(args, ctx);
+    throw new MethodError('cannotCalculateChanges', 'submission query results are not tracked; run the query again');
+  },
 };
 
 /** Applies onSuccessUpdateEmail / onSuccessDestroyEmail as one implicit Email/set (RFC 8621 §7.5). */
@@ -181,7 +186,7 @@ export const emailSubmissionSet: JmapMethod<JmapContext> = {
   capability: SUBMISSION,
   async run(args, call) {
     const { session: ctx, createdIds } = call;
-    const accountId = accountOf(args, ctx);
+    const accountId = await personalAccountOf(args, ctx);
     const db = ctx.services.store.db;
     const { create, update, destroy } = readSetArgs(args);
     const oldState = await submissionState(db, accountId);
@@ -229,6 +234,7 @@ export const emailSubmissionSet: JmapMethod<JmapContext> = {
       );
     }
     const newState = await submissionState(db, accountId);
+    if (newState !== oldState) await announceAccountChange(ctx, accountId);
     // Only submissions that succeeded in this call count (RFC 8621 §7.5: "if the create/update/destroy succeeds").
     await onSuccess(args, call, accountIdOf(accountId), (ref) => emailOfSubmission.get(resolveCreationRef(ref, createdIds) ?? ref) ?? null);
     return { accountId: accountIdOf(accountId), oldState, newState, ...outcome };

@@ -1,13 +1,18 @@
 // RFC 8621 §6 Identity/get, /changes, /set: the addresses the user may send from.
 import { createHash } from 'node:crypto';
 
+import type { Kysely } from 'kysely';
+
 import { createIdentity, destroyIdentity, listIdentities, saveIdentity, sendableFrom, type EmailAddressValue, type Identity } from '../../directory/identities.ts';
+import type { Database } from '../../store/schema.ts';
+import { personalAccountOf } from '../account-access.ts';
 import { accountIdOf } from '../account-ids.ts';
+import { announceAccountChange } from '../push-notify.ts';
 import { SUBMISSION } from '../capabilities.ts';
 import type { JmapContext } from '../context.ts';
 import type { JmapMethod } from '../dispatcher.ts';
 import { invalidArguments, MethodError } from '../proto/errors.ts';
-import { accountOf, type Args, attempt, emptySetOutcome, optionalString, pick, readIds, readProperties, readSetArgs, requireInState, SetFailure } from './common.ts';
+import { type Args, attempt, emptySetOutcome, optionalString, pick, readIds, readProperties, readSetArgs, requireInState, SetFailure } from './common.ts';
 
 const PROPERTIES = ['id', 'name', 'email', 'replyTo', 'bcc', 'textSignature', 'htmlSignature', 'mayDelete'] as const;
 
@@ -16,10 +21,15 @@ function stateOfIdentities(identities: Identity[]): string {
   return createHash('sha256').update(JSON.stringify(identities)).digest('base64url').slice(0, 16);
 }
 
+/** The account's Identity state, as Identity/get answers it and push announces it. */
+export async function identityState(db: Kysely<Database>, accountId: number): Promise<string> {
+  return stateOfIdentities(await listIdentities(db, accountId));
+}
+
 export const identityGet: JmapMethod<JmapContext> = {
   capability: SUBMISSION,
   async run(args, { session: ctx, createdIds }) {
-    const accountId = accountOf(args, ctx);
+    const accountId = await personalAccountOf(args, ctx);
     const ids = readIds(args, 'ids', createdIds);
     const properties = readProperties(args, PROPERTIES, PROPERTIES);
     const identities = await listIdentities(ctx.services.store.db, accountId);
@@ -37,7 +47,7 @@ export const identityGet: JmapMethod<JmapContext> = {
 export const identityChanges: JmapMethod<JmapContext> = {
   capability: SUBMISSION,
   async run(args, { session: ctx }) {
-    const accountId = accountOf(args, ctx);
+    const accountId = await personalAccountOf(args, ctx);
     const since = optionalString(args, 'sinceState');
     if (since === null) throw invalidArguments('sinceState is required', 'sinceState');
     const state = stateOfIdentities(await listIdentities(ctx.services.store.db, accountId));
@@ -75,7 +85,7 @@ function applyFields(identity: Identity, object: Args, creating: boolean): Ident
 export const identitySet: JmapMethod<JmapContext> = {
   capability: SUBMISSION,
   async run(args, { session: ctx, createdIds }) {
-    const accountId = accountOf(args, ctx);
+    const accountId = await personalAccountOf(args, ctx);
     const db = ctx.services.store.db;
     const { create, update, destroy } = readSetArgs(args);
     const oldState = stateOfIdentities(await listIdentities(db, accountId));
@@ -120,6 +130,7 @@ export const identitySet: JmapMethod<JmapContext> = {
       );
     }
     const newState = stateOfIdentities(await listIdentities(db, accountId));
+    if (newState !== oldState) await announceAccountChange(ctx, accountId);
     return { accountId: accountIdOf(accountId), oldState, newState, ...outcome };
   },
 };

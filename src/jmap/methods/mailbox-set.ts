@@ -7,10 +7,11 @@ import { MAIL } from '../capabilities.ts';
 import type { JmapContext } from '../context.ts';
 import type { JmapMethod } from '../dispatcher.ts';
 import { type Args, attempt, checkIfInState, emptySetOutcome, optionalBoolean, readSetArgs, resolveCreationRef, SetFailure, stateOf } from './common.ts';
+import { applyShareWith, isShareWithPath } from './mailbox-share.ts';
 import { mailboxObjects, roleOf, sortOrderOf, specialUseOf } from './mailbox-view.ts';
 
 const SETTABLE = ['name', 'parentId', 'role', 'sortOrder', 'isSubscribed'];
-const SERVER_SET = ['id', 'totalEmails', 'unreadEmails', 'totalThreads', 'unreadThreads', 'myRights'];
+const SERVER_SET = ['id', 'totalEmails', 'unreadEmails', 'totalThreads', 'unreadThreads', 'myRights', 'shareWith'];
 
 function fail(type: string, description: string, properties?: string[]): never {
   throw new SetFailure(type, description, properties);
@@ -69,8 +70,15 @@ function requireOwnSubscription(access: AccountAccess, value: unknown): void {
   if (value !== undefined && access.mailboxes !== null) fail('forbidden', 'isSubscribed of a shared mailbox is its owner\'s', ['isSubscribed']);
 }
 
-async function create(ctx: JmapContext, access: AccountAccess, object: Args, createdIds: Map<string, string>): Promise<number> {
+/** A create or patch split into its shareWith parts (mailbox-share.ts) and the rest. */
+function splitShareWith(object: Args): { sharing: [string, unknown][]; rest: Args } {
+  const entries = Object.entries(object);
+  return { sharing: entries.filter(([k]) => isShareWithPath(k)), rest: Object.fromEntries(entries.filter(([k]) => !isShareWithPath(k))) };
+}
+
+async function create(ctx: JmapContext, access: AccountAccess, whole: Args, createdIds: Map<string, string>): Promise<number> {
   const accountId = access.accountId;
+  const { sharing, rest: object } = splitShareWith(whole);
   checkProperties(object, SETTABLE);
   requireOwnSubscription(access, object.isSubscribed);
   const tree = await loadTree(ctx, access);
@@ -87,19 +95,25 @@ async function create(ctx: JmapContext, access: AccountAccess, object: Args, cre
   }
   if (object.sortOrder !== undefined && object.sortOrder !== sortOrderOf(typeof object.role === 'string' ? object.role : null)) fail('invalidProperties', 'sortOrder follows from the role and cannot be set', ['sortOrder']);
   if (object.isSubscribed !== undefined && typeof object.isSubscribed !== 'boolean') fail('invalidProperties', 'isSubscribed must be a boolean', ['isSubscribed']);
+  if (sharing.length > 0 && access.mailboxes !== null) requireRight(access, parent!, 'a', 'share mailboxes in');
   const created = await ctx.services.mail.createMailbox(accountId, name, specialUse).catch(mailError);
   if (object.isSubscribed === true) await ctx.services.mail.setSubscribed(accountId, created.name, true);
   // Whoever shares the parent shares the child, as an IMAP CREATE there does.
   if (access.mailboxes !== null && parent) await ctx.services.mail.access.inheritAcl(parent.id, [created.id]);
+  // The creator of a mailbox in its own account owns it; in a shared one it needs a (mayShare) like any update.
+  const sharedAccess: AccountAccess = access.mailboxes === null ? access : { ...access, mailboxes: new Map([...access.mailboxes, [created.id, access.mailboxes.get(parent!.id) ?? '']]) };
+  await applyShareWith(ctx, sharedAccess, created, sharing);
   return created.id;
 }
 
-async function update(ctx: JmapContext, access: AccountAccess, id: string, patch: Args, createdIds: Map<string, string>): Promise<void> {
+async function update(ctx: JmapContext, access: AccountAccess, id: string, whole: Args, createdIds: Map<string, string>): Promise<void> {
   const accountId = access.accountId;
   const tree = await loadTree(ctx, access);
   const mailbox = findById(tree, id, createdIds);
   if (!mailbox) fail('notFound', `no mailbox ${id}`);
+  const { sharing, rest: patch } = splitShareWith(whole);
   checkProperties(patch, SETTABLE);
+  await applyShareWith(ctx, access, mailbox, sharing);
   requireOwnSubscription(access, patch.isSubscribed);
   if (patch.role !== undefined && patch.role !== roleOf(mailbox)) fail('invalidProperties', 'the role of a mailbox cannot be changed', ['role']);
   if (patch.sortOrder !== undefined && patch.sortOrder !== sortOrderOf(roleOf(mailbox))) fail('invalidProperties', 'sortOrder follows from the role and cannot be set', ['sortOrder']);
@@ -184,7 +198,7 @@ export const mailboxSet: JmapMethod<JmapContext> = {
       const objects = await mailboxObjects(ctx, access, false);
       for (const [creationId, id] of createdNow) {
         const object = objects.get(mailboxObjectId(id));
-        created[creationId] = Object.fromEntries(SERVER_SET.map((p) => [p, object?.[p] ?? 0]));
+        created[creationId] = Object.fromEntries(SERVER_SET.map((p) => [p, object?.[p] === undefined ? 0 : object[p]]));
       }
     }
     return {

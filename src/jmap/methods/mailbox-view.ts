@@ -3,8 +3,9 @@ import { HIERARCHY_SEPARATOR, type MailboxInfo } from '../../mail/mailboxes.ts';
 import { mailboxObjectId } from '../../mail/object-ids.ts';
 import { canSee, mailboxRights, rightsOf, type AccountAccess } from '../account-access.ts';
 import type { JmapContext } from '../context.ts';
+import { shareWithOf } from './mailbox-share.ts';
 
-export const MAILBOX_PROPERTIES = ['id', 'name', 'parentId', 'role', 'sortOrder', 'totalEmails', 'unreadEmails', 'totalThreads', 'unreadThreads', 'myRights', 'isSubscribed'] as const;
+export const MAILBOX_PROPERTIES = ['id', 'name', 'parentId', 'role', 'sortOrder', 'totalEmails', 'unreadEmails', 'totalThreads', 'unreadThreads', 'myRights', 'isSubscribed', 'shareWith'] as const;
 
 /** RFC 8621 §2: IMAP special uses (RFC 6154) are the roles, named in lower case without the backslash. */
 export function roleOf(mailbox: Pick<MailboxInfo, 'name' | 'specialUse'>): string | null {
@@ -57,12 +58,13 @@ async function threadCounts(ctx: JmapContext, mailboxes: MailboxInfo[]): Promise
 
 /**
  * Every mailbox of the account the principal may see as a JMAP Mailbox object (RFC 8621 §2),
- * keyed by its id, with myRights from its ACL; thread counts only `withThreads`.
+ * keyed by its id, with myRights and shareWith from its ACL; thread counts only `withThreads`.
  */
 export async function mailboxObjects(ctx: JmapContext, access: AccountAccess, withThreads = true): Promise<Map<string, Record<string, unknown>>> {
   const mailboxes = (await ctx.services.mail.listMailboxes(access.accountId)).filter((m) => canSee(access, m.id));
   const emails = await mailboxEmailCounts(ctx.services.store.db, mailboxes.map((m) => m.id));
   const threads = withThreads ? await threadCounts(ctx, mailboxes) : new Map<number, { totalThreads: number; unreadThreads: number }>();
+  const shareWith = await shareWithOf(ctx, access, mailboxes);
   const idByName = new Map(mailboxes.map((m) => [m.name, mailboxObjectId(m.id)]));
   const result = new Map<string, Record<string, unknown>>();
   for (const m of mailboxes) {
@@ -79,6 +81,7 @@ export async function mailboxObjects(ctx: JmapContext, access: AccountAccess, wi
       ...(threads.get(m.id) ?? {}),
       myRights: mailboxRights(rightsOf(access, m.id), isInbox),
       isSubscribed: m.subscribed,
+      shareWith: shareWith.get(m.id) ?? null,
     });
   }
   return result;

@@ -2,12 +2,13 @@ import type { EmailFilter } from '../../mail/email-query.ts';
 import { readEmails } from '../../mail/email-views.ts';
 import { parseMessage } from '../../mail/mime/index.ts';
 import { parseEmailObjectId } from '../../mail/object-ids.ts';
+import { accessOf, canSee } from '../account-access.ts';
 import { accountIdOf } from '../account-ids.ts';
 import { MAIL } from '../capabilities.ts';
 import type { JmapContext } from '../context.ts';
 import type { JmapMethod } from '../dispatcher.ts';
 import { invalidArguments } from '../proto/errors.ts';
-import { accountOf, readIds } from './common.ts';
+import { readIds } from './common.ts';
 import { readEmailFilter } from './email-query.ts';
 
 const PREVIEW_CHARS = 255;
@@ -57,7 +58,8 @@ function highlight(text: string, ranges: [number, number][]): string {
 export const searchSnippetGet: JmapMethod<JmapContext> = {
   capability: MAIL,
   async run(args, { session: ctx }) {
-    const accountId = accountOf(args, ctx);
+    const access = await accessOf(args, ctx);
+    const accountId = access.accountId;
     const emailIds = readIds(args, 'emailIds');
     if (emailIds === null) throw invalidArguments('emailIds is required', 'emailIds');
     const words = needles(readEmailFilter(args));
@@ -67,7 +69,8 @@ export const searchSnippetGet: JmapMethod<JmapContext> = {
     const notFound: string[] = [];
     for (const [i, emailId] of emailIds.entries()) {
       const record = numeric[i] === null ? undefined : records.get(numeric[i]!);
-      if (!record) {
+      // In a shared account an email exists only in the mailboxes the principal may see.
+      if (!record || !record.mailboxIds.some((m) => canSee(access, m))) {
         notFound.push(emailId);
         continue;
       }

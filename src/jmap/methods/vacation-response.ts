@@ -1,12 +1,14 @@
 // RFC 8621 §8 VacationResponse/get and /set: one object per account, id "singleton"; the notice
 // itself is sent at delivery (delivery/vacation-reply.ts).
 import { readVacation, writeVacation, type VacationSettings } from '../../delivery/vacation-responses.ts';
+import { personalAccountOf } from '../account-access.ts';
 import { accountIdOf } from '../account-ids.ts';
+import { announceAccountChange } from '../push-notify.ts';
 import { VACATION } from '../capabilities.ts';
 import type { JmapContext } from '../context.ts';
 import type { JmapMethod } from '../dispatcher.ts';
 import { MethodError } from '../proto/errors.ts';
-import { accountOf, attempt, optionalString, pick, readIds, readProperties, readSetArgs, SetFailure, type Args } from './common.ts';
+import { attempt, optionalString, pick, readIds, readProperties, readSetArgs, SetFailure, type Args } from './common.ts';
 
 const ID = 'singleton';
 const PROPERTIES = ['id', 'isEnabled', 'fromDate', 'toDate', 'subject', 'textBody', 'htmlBody'] as const;
@@ -43,7 +45,7 @@ function applyPatch(settings: VacationSettings, patch: Args): VacationSettings {
 export const vacationResponseGet: JmapMethod<JmapContext> = {
   capability: VACATION,
   async run(args, { session: ctx }) {
-    const accountId = accountOf(args, ctx);
+    const accountId = await personalAccountOf(args, ctx);
     const ids = readIds(args);
     const properties = readProperties(args, PROPERTIES, PROPERTIES);
     const { settings, state } = await readVacation(ctx.services.store.db, accountId);
@@ -61,7 +63,7 @@ export const vacationResponseGet: JmapMethod<JmapContext> = {
 export const vacationResponseSet: JmapMethod<JmapContext> = {
   capability: VACATION,
   async run(args, { session: ctx }) {
-    const accountId = accountOf(args, ctx);
+    const accountId = await personalAccountOf(args, ctx);
     const db = ctx.services.store.db;
     const { create, update, destroy } = readSetArgs(args);
     const { state: oldState } = await readVacation(db, accountId);
@@ -83,6 +85,7 @@ export const vacationResponseSet: JmapMethod<JmapContext> = {
       );
     }
     const { state: newState } = await readVacation(db, accountId);
+    if (newState !== oldState) await announceAccountChange(ctx, accountId);
     return { accountId: accountIdOf(accountId), oldState, newState, created: {}, updated, destroyed: [], notCreated, notUpdated, notDestroyed };
   },
 };
