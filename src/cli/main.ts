@@ -17,6 +17,7 @@ import { aliasCommand, userCommand } from './commands/user.ts';
 import { unitCommand } from './commands/unit.ts';
 import { quotaCommand } from './commands/quota.ts';
 import { galCommand } from './commands/gal.ts';
+import { signatureCommand } from './commands/signature.ts';
 import { appPasswordCommand, policyCommand, sessionCommand, totpCommand } from './commands/security.ts';
 
 const program = new Command('petrel')
@@ -39,6 +40,7 @@ const program = new Command('petrel')
   .addCommand(unitCommand())
   .addCommand(quotaCommand())
   .addCommand(galCommand())
+  .addCommand(signatureCommand())
   .addCommand(policyCommand())
   .addCommand(appPasswordCommand())
   .addCommand(totpCommand())

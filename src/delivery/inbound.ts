@@ -8,6 +8,7 @@ import type { MailStore } from '../mail/mail-store.ts';
 import { findMailbox } from '../mail/mailboxes.ts';
 import type { ParsedMessage } from '../mail/mime/index.ts';
 import type { PreparedMessage } from '../mail/prepared-message.ts';
+import { countReceived } from '../mail/traffic-stats.ts';
 import type { Database } from '../store/schema.ts';
 import type { MailResolver } from './dns-resolver.ts';
 import { inspectInbound, type InspectionRequest } from './inbound-inspection.ts';
@@ -117,7 +118,10 @@ export class InboundDelivery {
     const message = Buffer.from(inspection.message.buffer, inspection.message.byteOffset, inspection.message.byteLength);
     // Parsed and hashed already; what MailStore.prepare would add is making the bytes durable.
     await this.mail.store.blobs.persist(inspection.hash, message);
-    const delivered = await this.storePrepared({ raw: message, hash: inspection.hash, parsed: inspection.parsed, searchText: inspection.searchText }, recipients);
+    // The dashboard's traffic counter rides in the same commit (src/mail/traffic-stats.ts).
+    const delivered = await this.storePrepared({ raw: message, hash: inspection.hash, parsed: inspection.parsed, searchText: inspection.searchText }, recipients, {
+      alsoWrite: (trx) => countReceived(trx, recipients),
+    });
     this.delivered(inspection.parsed, envelope.mailFrom, recipients);
     return delivered;
   }

@@ -8,6 +8,7 @@ import { sendableAddresses } from '../directory/shared-mailboxes.ts';
 import { FLAG_SEEN } from '../mail/flags.ts';
 import { findSpecialUse } from '../mail/mailboxes.ts';
 import { parseMessage } from '../mail/mime/index.ts';
+import { countSubmitted } from '../mail/traffic-stats.ts';
 import type { Database, Principal } from '../store/schema.ts';
 import { DeliveryRefused, newQueueId } from './inbound.ts';
 import type { QueuedRecipient } from './outbound-queue.ts';
@@ -115,5 +116,6 @@ export class SubmissionService {
       principalId: principal.id,
       tenantId: principal.tenant_id,
     });
+    await countSubmitted(this.db, principal.tenant_id);
   }
 }

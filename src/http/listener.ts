@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 
 import { DEFAULT_PORTS, type PetrelConfig } from '../config/config.ts';
+import type { MailResolver } from '../delivery/dns-resolver.ts';
 import type { Database } from '../store/schema.ts';
 import { registerAdminApi } from './api/plugin.ts';
 import { registerAutoconfigRoutes } from './autoconfig-routes.ts';
@@ -20,6 +21,8 @@ export interface HttpListenerOptions {
   log: (line: string) => void;
   /** The JMAP server's mail core; without it (tools that only want autoconfig) there is no JMAP. */
   jmap?: JmapServices;
+  /** The server's resolver, for the admin API's DNS status of domains. */
+  resolver?: MailResolver;
 }
 
 /** Request bodies here are short XML documents; anything bigger is not a client asking for settings. */
@@ -40,7 +43,7 @@ export function buildHttpApp(options: HttpListenerOptions): FastifyInstance {
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('not found\n'));
   registerAutoconfigRoutes(app, { db: options.db, server: { hostname: options.hostname, ports: STANDARD_CLIENT_PORTS } });
-  registerAdminApi(app, { db: options.db, server: { hostname: options.hostname, ports: options.ports ?? DEFAULT_PORTS }, log: options.log });
+  registerAdminApi(app, { db: options.db, server: { hostname: options.hostname, ports: options.ports ?? DEFAULT_PORTS }, log: options.log, resolver: options.resolver });
   if (options.jmap) registerJmapRoutes(app, options.jmap);
   // The webmail is a JMAP client: without JMAP there is nothing for it to talk to.
   if (options.jmap) registerWebUi(app);

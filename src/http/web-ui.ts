@@ -24,8 +24,14 @@ const APPS: WebApp[] = [
     name: 'webmail',
     folder: 'webmail',
     prefix: WEBMAIL_PATH,
-    // No frames, no remote images: a message can never load anything.
-    csp: "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    // Messages are sanitized into the page (web/webmail/src/sanitize.ts), which drops every remote
+    // URL until the reader clicks "Show images" for that message; only then may http(s) images
+    // load, so img-src has to allow them here: a document's policy also binds anything drawn inside
+    // it (shadow roots, srcdoc frames), so no narrower place could widen it. blob: carries the
+    // inline images and attachment previews fetched with the bearer token, and a PDF preview is a
+    // blob: frame. Scripts, styles and everything else stay our own: a message's CSS goes through
+    // constructed stylesheets and the CSSOM, which style-src does not govern.
+    csp: "default-src 'self'; img-src 'self' data: blob: http: https:; style-src 'self'; frame-src blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   },
   {
     name: 'admin console',

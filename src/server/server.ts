@@ -91,7 +91,7 @@ export async function startServer(config: PetrelConfig, log: (line: string) => v
     if (ports.imap) access.push({ name: 'imap', port: ports.imap, listener: createImapListener({ implicitTls: false, tls }, imapServices) });
     if (ports.imaps) access.push({ name: 'imaps', port: ports.imaps, listener: createImapListener({ implicitTls: true, tls }, imapServices) });
     // HTTP (client autoconfig for now): plain HTTP, as Thunderbird and Outlook also ask over http:// and admins put TLS in front.
-    if (ports.http) access.push({ name: 'http', port: ports.http, listener: createHttpListener({ db: store.db, hostname: config.hostname, ports, log, jmap: { store, mail, changes, throttle: imapServices.throttle, submission, log } }) });
+    if (ports.http) access.push({ name: 'http', port: ports.http, listener: createHttpListener({ db: store.db, hostname: config.hostname, ports, log, resolver, jmap: { store, mail, changes, throttle: imapServices.throttle, submission, log } }) });
 
     const portOf: Record<string, number> = { smtp: ports.smtp, submission: ports.submission, submissions: ports.submissions, lmtp: ports.lmtp };
     const listeners: RunningServer['listeners'] = [];

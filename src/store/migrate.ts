@@ -17,6 +17,9 @@ import * as m013 from './migrations/013-org-units-gal.ts';
 import * as m014 from './migrations/014-deferred-search-index.ts';
 import * as m015 from './migrations/015-jmap.ts';
 import * as m016 from './migrations/016-jmap-submission.ts';
+import * as m017 from './migrations/017-qr-logins.ts';
+import * as m018 from './migrations/018-signature-templates.ts';
+import * as m019 from './migrations/019-traffic-stats.ts';
 
 interface Migration {
   version: number;
@@ -42,6 +45,9 @@ const MIGRATIONS: Migration[] = [
   { version: 14, name: 'deferred-search-index', up: m014.up },
   { version: 15, name: 'jmap', up: m015.up },
   { version: 16, name: 'jmap-submission', up: m016.up },
+  { version: 17, name: 'qr-logins', up: m017.up },
+  { version: 18, name: 'signature-templates', up: m018.up },
+  { version: 19, name: 'traffic-stats', up: m019.up },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

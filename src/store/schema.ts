@@ -30,6 +30,7 @@ export interface Database {
   account_lockouts: AccountLockoutsTable;
   admin_domains: AdminDomainsTable;
   web_sessions: WebSessionsTable;
+  qr_logins: QrLoginsTable;
   totp: TotpTable;
   recovery_codes: RecoveryCodesTable;
   app_passwords: AppPasswordsTable;
@@ -41,6 +42,8 @@ export interface Database {
   jmap_submissions: JmapSubmissionsTable;
   vacation_responses: VacationResponsesTable;
   vacation_replies: VacationRepliesTable;
+  traffic_stats: TrafficStatsTable;
+  signature_templates: SignatureTemplatesTable;
 }
 
 export interface SettingsTable {
@@ -362,6 +365,22 @@ export interface WebSessionsTable {
   user_agent: string | null;
 }
 
+/** A desktop's sign-in by QR code, waiting for a signed-in device to approve it (directory/qr-logins.ts). */
+export interface QrLoginsTable {
+  id: string;
+  secret_hash: string;
+  code: string;
+  /** pending, approved (the desktop may collect its session), used, denied. */
+  status: string;
+  created_at: number;
+  expires_at: number;
+  remote_address: string | null;
+  user_agent: string | null;
+  approver_id: number | null;
+  decided_at: number | null;
+  wrong_codes: Generated<number>;
+}
+
 /** A principal's TOTP secret (RFC 6238); it is a second factor only once confirmed with a first code. */
 export interface TotpTable {
   principal_id: number;
@@ -473,4 +492,20 @@ export interface VacationRepliesTable {
   account_id: number;
   sender: string;
   sent_at: number;
+}
+
+/** Messages received from outside and submitted by users, per tenant and hour (hour: ms since the epoch, a whole UTC hour). */
+export interface TrafficStatsTable {
+  tenant_id: number;
+  hour: number;
+  received: Generated<number>;
+  sent: Generated<number>;
+}
+
+/** A tenant's organisation-wide signature template, with {{placeholders}} (directory/signature-templates.ts). */
+export interface SignatureTemplatesTable {
+  tenant_id: number;
+  text_template: string;
+  html_template: string;
+  updated_at: number;
 }

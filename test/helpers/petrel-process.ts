@@ -106,7 +106,11 @@ export async function startPetrel(options: StartOptions = {}): Promise<RunningPe
     if (process.env.PETREL_TEST_VERBOSE) process.stderr.write(d);
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`petrel did not start in time:\n${stdout}\n${stderr}`)), 30_000);
+    // A server that never got ready is killed, or it would keep the test runner alive forever.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`petrel did not start in time:\n${stdout}\n${stderr}`));
+    }, 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       stdout += d.toString();
       if (stdout.includes('petrel ready')) {

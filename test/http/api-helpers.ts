@@ -142,7 +142,7 @@ export async function makeOrg(api: ApiClient, superToken: string, name: string, 
 }
 
 interface OpenApiOperation {
-  parameters?: { name: string; in: string }[];
+  parameters?: { name: string; in: string; required?: boolean }[];
   requestBody?: { content: Record<string, { schema: JsonSchema }> };
 }
 
@@ -170,6 +170,8 @@ export interface Operation {
   path: string;
   pathParams: string[];
   queryParams: string[];
+  /** Query parameters the route cannot do without: such a GET looks one object up, it lists nothing. */
+  requiredQuery: string[];
   body: JsonSchema | null;
 }
 
@@ -183,6 +185,7 @@ export function operations(doc: OpenApiDocument): Operation[] {
         path,
         pathParams: parameters.filter((p) => p.in === 'path').map((p) => p.name),
         queryParams: parameters.filter((p) => p.in === 'query').map((p) => p.name),
+        requiredQuery: parameters.filter((p) => p.in === 'query' && p.required === true).map((p) => p.name),
         body: op.requestBody?.content['application/json']?.schema ?? null,
       });
     }

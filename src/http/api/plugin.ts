@@ -9,31 +9,40 @@ import { apiErrorHandler, notFoundBody } from './errors.ts';
 import { adminRoutes } from './routes/admins.ts';
 import { aliasRoutes } from './routes/aliases.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { dnsStatusRoutes } from './routes/dns-status.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { galRoutes } from './routes/gal.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { meRoutes } from './routes/me.ts';
+import { qrApprovalRoutes, qrLoginRoutes } from './routes/qr-login.ts';
 import { quotaRoutes } from './routes/quotas.ts';
 import { securityRoutes } from './routes/security.ts';
 import { sessionLoginRoute, sessionRoutes } from './routes/session.ts';
 import { sharedRoutes } from './routes/shared.ts';
+import { signatureRoutes } from './routes/signatures.ts';
+import { statsRoutes } from './routes/stats.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { unitRoutes } from './routes/units.ts';
 import { userRoutes } from './routes/users.ts';
 import type { Api, ApiDeps } from './schemas.ts';
+import type { MailResolver } from '../../delivery/dns-resolver.ts';
 
 export interface AdminApiOptions extends ApiDeps {
   log: (line: string) => void;
+  /** The server's resolver (its [dns.overrides] included), for the DNS status of domains. */
+  resolver?: MailResolver;
 }
 
 /** Route modules behind credentials, one per noun (src/http/api/routes/<noun>.ts). */
 const AUTHENTICATED_ROUTES: ((api: Api, deps: ApiDeps) => void)[] = [
   sessionRoutes,
+  qrApprovalRoutes,
   meRoutes,
   tokenRoutes,
   tenantRoutes,
   domainRoutes,
+  dnsStatusRoutes,
   userRoutes,
   securityRoutes,
   aliasRoutes,
@@ -42,8 +51,10 @@ const AUTHENTICATED_ROUTES: ((api: Api, deps: ApiDeps) => void)[] = [
   unitRoutes,
   quotaRoutes,
   galRoutes,
+  signatureRoutes,
   adminRoutes,
   auditRoutes,
+  statsRoutes,
 ];
 
 /** Registers the API under /api; its content parsing, errors and 404s stay inside that prefix. */
@@ -68,6 +79,7 @@ export function registerAdminApi(app: FastifyInstance, options: AdminApiOptions)
       await api.register(
         async (v1: Api) => {
           sessionLoginRoute(v1, options);
+          qrLoginRoutes(v1, options);
           await v1.register(async (authenticated: Api) => {
             authenticated.addHook('onRequest', requireCredentials(options.db));
             for (const routes of AUTHENTICATED_ROUTES) routes(authenticated, options);

@@ -1,3 +1,6 @@
 import { render } from 'preact';
 
-render(<main><h1>Petrel Admin</h1></main>, document.getElementById('app')!);
+import { App } from './App.tsx';
+import './admin.css';
+
+render(<App />, document.getElementById('app')!);
