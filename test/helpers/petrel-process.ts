@@ -56,10 +56,26 @@ export interface StartOptions {
   ports?: PetrelPorts;
 }
 
-/** Starts `petrel serve` as a child process on free loopback ports with its own data dir. */
+/**
+ * Starts `petrel serve` as a child process on free loopback ports with its own data dir. A free
+ * port can be taken by a parallel test file between choosing it and binding it; then the start is
+ * tried again on other ports, in a fresh data dir (a first start prints the admin login once).
+ */
 export async function startPetrel(options: StartOptions = {}): Promise<RunningPetrel> {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'petrel-test-'));
-  const ports = options.ports ?? { smtp: await freePort(), submission: await freePort(), submissions: await freePort(), lmtp: await freePort() };
+  for (let attempt = 1; ; attempt++) {
+    const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'petrel-test-'));
+    const ports = options.ports ?? { smtp: await freePort(), submission: await freePort(), submissions: await freePort(), lmtp: await freePort() };
+    try {
+      return await startOnce(options, dataDir, ports);
+    } catch (err) {
+      const collided = err instanceof Error && err.message.includes('EADDRINUSE');
+      if (!collided || options.ports || options.dataDir || attempt >= 3) throw err;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function startOnce(options: StartOptions, dataDir: string, ports: PetrelPorts): Promise<RunningPetrel> {
   const configFile = join(dataDir, 'test-config.toml');
   // Tests never reach public DNS: everything not overridden is "no such domain".
   writeFileSync(configFile, `[dns]\nsystem = false\n${options.configToml ?? ''}\n`);

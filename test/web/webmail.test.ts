@@ -1,6 +1,6 @@
 // The webmail in a real browser (Debian's Chromium driven by playwright-core) against a real
 // `petrel serve`: sign in through the page, watch a message sent by SMTP arrive without a reload,
-// read it, and see it counted as read. PETREL_SCREENSHOTS=1 also refreshes docs/screenshots/.
+// read it, and see it counted as read.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +18,6 @@ const DOMAIN = 'webmail.test';
 const ANN = `ann@${DOMAIN}`;
 const BOB = `bob@${DOMAIN}`;
 const PASSWORD = 'webmail-secret-pass';
-const SCREENSHOTS = process.env.PETREL_SCREENSHOTS === '1';
 
 function deliver(smtpPort: number, to: string, lines: string[]): void {
   const result = smtplibSend({ port: smtpPort, from: 'sender@remote.test', to: [to] }, Buffer.from([...lines, ''].join('\r\n')));
@@ -59,7 +58,6 @@ describe('webmail', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     await signIn(page, base, ANN);
-    if (SCREENSHOTS) await page.screenshot({ path: join(ROOT, 'docs/screenshots/webmail-login.png') });
     await page.getByRole('button', { name: 'Sign in' }).click();
 
     const inbox = page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /^Inbox/ });
