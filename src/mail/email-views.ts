@@ -149,3 +149,9 @@ export async function accountHasBlob(db: Kysely<Database>, accountId: number, ha
   const upload = await db.selectFrom('jmap_uploads').select('blob_hash').where('account_id', '=', accountId).where('blob_hash', '=', hash).executeTakeFirst();
   return upload !== undefined;
 }
+
+/** The account's message carrying this Message-ID (without angle brackets), if any: the one an MDN or a reply refers to. */
+export async function messageByMessageId(db: Kysely<Database>, accountId: number, messageId: string): Promise<number | null> {
+  const row = await db.selectFrom('messages').select('id').where('account_id', '=', accountId).where('message_id', '=', messageId).limit(1).executeTakeFirst();
+  return row ? Number(row.id) : null;
+}

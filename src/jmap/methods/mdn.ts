@@ -4,6 +4,7 @@
 import { listIdentities, senderPrincipal, type Identity } from '../../directory/identities.ts';
 import { DeliveryRefused } from '../../delivery/inbound.ts';
 import { buildMdn, parseMdn, type MdnDisposition } from '../../delivery/mdn-format.ts';
+import { messageByMessageId } from '../../mail/email-views.ts';
 import { flattenAddresses, parseAddressList, parseMessage } from '../../mail/mime/index.ts';
 import { emailObjectId, parseEmailObjectId } from '../../mail/object-ids.ts';
 import { personalAccountOf } from '../account-access.ts';
@@ -163,10 +164,8 @@ export const mdnParse: JmapMethod<JmapContext> = {
         continue;
       }
       const original = mdn.originalMessageId?.replace(/^\s*<|>\s*$/g, '');
-      const row = original
-        ? await ctx.services.store.db.selectFrom('messages').select('id').where('account_id', '=', accountId).where('message_id', '=', original).limit(1).executeTakeFirst()
-        : undefined;
-      parsed[blobId] = { forEmailId: row ? emailObjectId(Number(row.id)) : null, ...mdn };
+      const forMessage = original ? await messageByMessageId(ctx.services.store.db, accountId, original) : null;
+      parsed[blobId] = { forEmailId: forMessage === null ? null : emailObjectId(forMessage), ...mdn };
     }
     return {
       accountId: accountIdOf(accountId),
