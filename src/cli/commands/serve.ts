@@ -54,6 +54,13 @@ export function serveCommand(): Command {
     const where = config.database === 'sqlite' ? `SQLite in ${config.dataDir}` : 'PostgreSQL';
     process.stdout.write(`petrel: ${config.hostname}, data: ${where}\n`);
     for (const listener of server.listeners) process.stdout.write(`petrel: ${listener.name.padEnd(12)} listening on ${listener.address}\n`);
+    const http = server.listeners.find((l) => l.name === 'http');
+    if (http) {
+      // Where a person opens the web UIs: on this machine when listening on every address.
+      const port = http.address.slice(http.address.lastIndexOf(':') + 1);
+      const host = ['0.0.0.0', '::'].includes(config.listen) ? 'localhost' : config.listen.includes(':') ? `[${config.listen}]` : config.listen;
+      process.stdout.write(`petrel: webmail at http://${host}:${port}/mail/, admin console at http://${host}:${port}/admin/\n`);
+    }
     if (server.firstAdmin) {
       process.stdout.write(`petrel: first start: created the administrator login "${server.firstAdmin.login}" with password "${server.firstAdmin.password}" (shown only now)\n`);
     }
