@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
+import { FixedShapeQuery } from '../store/fixed-shape-query.ts';
 import type { Database } from '../store/schema.ts';
 
 /**
@@ -15,14 +16,18 @@ export function hourOf(time: number): number {
   return time - (time % HOUR_MS);
 }
 
-async function bump(db: Kysely<Database>, tenantId: number, counts: { received?: number; sent?: number }, now: number): Promise<void> {
-  await db
+/** On the delivery path, so compiled once per dialect like delivery's own statements. */
+const bumpHour = new FixedShapeQuery<{ tenantId: number; hour: number; received: number; sent: number }, never>((db, param) =>
+  db
     .insertInto('traffic_stats')
-    .values({ tenant_id: tenantId, hour: hourOf(now), received: counts.received ?? 0, sent: counts.sent ?? 0 })
+    .values({ tenant_id: param('tenantId'), hour: param('hour'), received: param('received'), sent: param('sent') })
     .onConflict((oc) =>
       oc.columns(['tenant_id', 'hour']).doUpdateSet({ received: sql<number>`traffic_stats.received + excluded.received`, sent: sql<number>`traffic_stats.sent + excluded.sent` }),
-    )
-    .execute();
+    ),
+);
+
+async function bump(db: Kysely<Database>, tenantId: number, counts: { received?: number; sent?: number }, now: number): Promise<void> {
+  await bumpHour.execute(db, { tenantId, hour: hourOf(now), received: counts.received ?? 0, sent: counts.sent ?? 0 });
 }
 
 /**
