@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
+import { typescriptThread } from '../store/typescript-thread.ts';
 import type { MailResolver, ResolverOptions } from './dns-resolver.ts';
 import { inspectInbound, type Inspection, type InspectionRequest } from './inbound-inspection.ts';
 import type { InspectionJob } from './inbound-worker.ts';
@@ -11,16 +12,6 @@ interface PendingJob {
   request: InspectionRequest;
   resolve(inspection: Inspection): void;
   reject(error: Error): void;
-}
-
-/**
- * Workers load TypeScript through tsx like the main thread (bin/petrel.js), but loader hooks are
- * per thread, so each worker registers them before importing its module.
- */
-function bootCode(): string {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./inbound-worker.ts', import.meta.url).href;
-  return `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
 }
 
 class PoolWorker {
@@ -35,7 +26,7 @@ class PoolWorker {
     resolverOptions: ResolverOptions,
     private readonly onExit: (worker: PoolWorker, orphans: PendingJob[], reason: string) => void,
   ) {
-    this.thread = new Worker(bootCode(), { eval: true, workerData: resolverOptions });
+    this.thread = typescriptThread(new URL('./inbound-worker.ts', import.meta.url), resolverOptions);
     // Never what keeps a stopping process alive; close() is the orderly way out.
     this.thread.unref();
     this.thread.on('message', (reply: WorkerReply) => this.receive(reply));

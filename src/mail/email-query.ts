@@ -159,7 +159,7 @@ function compileOr(ctx: Context, parts: Compiled[]): Compiled {
 async function decide(ctx: Context, p: Compiled, row: Row, textOf: TextOf): Promise<boolean> {
   if (p.exact) {
     if (p.condition === null) return true;
-    const hit = await sql<{ n: number }>`select 1 as n from messages m where m.id = ${row.id} and ${p.condition}`.execute(ctx.store.db);
+    const hit = await sql<{ n: number }>`select 1 as n from messages m where m.id = ${row.id} and ${p.condition}`.execute(ctx.store.fulltext.reader);
     return hit.rows.length > 0;
   }
   return p.test(row, textOf, false);
@@ -310,7 +310,7 @@ export async function queryEmails(store: Store, accountId: number, filter: Email
   for (;;) {
     const limit = batch === null ? sql`` : sql`limit ${batch}`;
     const rows = await sql<Row>`select m.id, m.thread_id, m.blob_hash from ${source}
-      where m.account_id = ${accountId} and ${where} order by ${orderBy} ${limit}`.execute(store.db);
+      where m.account_id = ${accountId} and ${where} order by ${orderBy} ${limit}`.execute(store.fulltext.reader);
     const ids: number[] = [];
     const seen = new Set<number>();
     const threads = new Set<number>();
@@ -339,6 +339,6 @@ export async function countEmails(store: Store, accountId: number, filter: Email
   if (compiled && !compiled.exact) return (await queryEmails(store, accountId, filter, [], { collapseThreads, needed: null })).ids.length;
   const where = compiled?.condition ?? sql<SqlBool>`1 = 1`;
   const count = collapseThreads ? sql`count(distinct m.thread_id)` : sql`count(distinct m.id)`;
-  const rows = await sql<{ n: number }>`select ${count} as n from ${await rowSource(store, accountId, filter)} where m.account_id = ${accountId} and ${where}`.execute(store.db);
+  const rows = await sql<{ n: number }>`select ${count} as n from ${await rowSource(store, accountId, filter)} where m.account_id = ${accountId} and ${where}`.execute(store.fulltext.reader);
   return Number(rows.rows[0]?.n ?? 0);
 }

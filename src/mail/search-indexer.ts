@@ -1,12 +1,11 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 
 import type { BlobStore } from '../store/blob-store.ts';
 import type { FullTextIndex, SearchText } from '../store/fulltext.ts';
-import { INDEXED_THROUGH_KEY } from '../store/migrations/014-deferred-search-index.ts';
 import type { Database } from '../store/schema.ts';
-import { parseMessage } from './mime/index.ts';
-import { messageSearchText } from './search.ts';
+import { typescriptThread } from '../store/typescript-thread.ts';
+import type { FromIndexThread, ToIndexThread } from './search-index-thread.ts';
 
 /** What the indexer needs of a store; the Store itself, which also keys the one indexer per store. */
 export interface IndexedStore {
@@ -15,36 +14,28 @@ export interface IndexedStore {
   fulltext: FullTextIndex;
 }
 
-/**
- * Messages per index transaction. FTS5 writes one segment per transaction (and merges segments
- * as they pile up), so a few hundred documents at a time cost far less each than one at a time;
- * the transaction still holds the write lock only for some tens of milliseconds.
- */
-const BATCH = 400;
-/** How long a delivered message may wait for a batch to fill before it is indexed anyway. */
-const DELAY_MS = 100;
-/** Characters of text kept for messages not indexed yet (about 32 MiB); past this the indexer reads the blobs instead. */
-const MAX_REMEMBERED_CHARS = 16 << 20;
-
-const textLength = (text: SearchText): number => text.subject.length + text.from.length + text.to.length + text.cc.length + text.bcc.length + text.headers.length + text.body.length;
+/** Characters of text a stopped indexer keeps for its next thread (about 32 MiB); past this the blobs are read instead. */
+const MAX_PENDING_CHARS = 16 << 20;
 
 const indexers = new WeakMap<IndexedStore, SearchIndexer>();
 
 /**
- * Keeps the substring index (src/store/fulltext.ts) up to date after deliveries commit, where it
- * indexes in deferred mode (SQLite). The delivery hands over the search text it built with the
- * parse (on an inspection thread, for inbound mail); the indexer writes batches in transactions
- * of their own, each moving the watermark `search.indexed_through` with it. Search reads messages
- * above the watermark instead of asking the index (see `indexGaps` in search.ts), so results are
- * the same at once, and a crash only delays indexing: at start, and whenever texts are missing,
- * the indexer builds them again from the blobs. Derived data only: a 250 never waits for it.
+ * Keeps SQLite's substring index (src/store/fulltext.ts) up to date after deliveries commit. The
+ * delivery hands over the search text it built with the parse (on an inspection thread, for
+ * inbound mail); a thread of low priority (search-index-thread.ts) writes batches into the index's
+ * own file, each moving the watermark with it. Search reads messages above the watermark instead
+ * of asking the index (see `indexGaps` in search.ts), so results are the same at once, and a crash
+ * only delays indexing: at start, and whenever texts are missing, the thread builds them again
+ * from the blobs. Derived data only: a 250 never waits for it. PostgreSQL indexes inside the
+ * delivery, and this does nothing there.
  */
 export class SearchIndexer {
-  private readonly texts = new Map<number, { hash: string; text: SearchText; length: number }>();
-  private rememberedChars = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private thread: Worker | null = null;
+  private readonly waiting = new Map<number, () => void>();
+  private nextTicket = 1;
   private stopped = false;
+  private readonly pending: { id: number; hash: string; text: SearchText }[] = [];
+  private pendingChars = 0;
   private log: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
 
   private constructor(private readonly store: IndexedStore) {}
@@ -62,124 +53,92 @@ export class SearchIndexer {
   start(log: (line: string) => void): void {
     this.log = log;
     this.stopped = false;
-    if (this.store.fulltext.deferred) this.schedule(0);
+    if (this.store.fulltext.deferred) this.post({ type: 'run' });
   }
 
   /**
    * Called by a delivery, inside its transaction, for a message that is not committed yet; the
-   * indexer picks it up once it is (a message whose transaction rolls back is simply never found).
+   * thread picks it up once it is (a message whose transaction rolls back is simply never found).
+   * A stopped indexer keeps the text for its next start.
    */
   defer(messageId: number, hash: string, text: SearchText): void {
-    const length = textLength(text);
-    if (this.rememberedChars + length <= MAX_REMEMBERED_CHARS) {
-      this.forget(messageId);
-      this.texts.set(messageId, { hash, text, length });
-      this.rememberedChars += length;
+    if (!this.stopped) {
+      this.post({ type: 'text', id: messageId, hash, text });
+      return;
     }
-    this.schedule(this.texts.size >= BATCH ? 0 : DELAY_MS);
+    const length = Object.values(text).reduce((sum, part) => sum + part.length, 0);
+    if (this.pendingChars + length > MAX_PENDING_CHARS) return;
+    this.pending.push({ id: messageId, hash, text });
+    this.pendingChars += length;
   }
 
   /** Indexes everything stored so far; resolves once the watermark has caught up. */
   async catchUp(): Promise<void> {
     if (!this.store.fulltext.deferred) return;
-    this.cancelTimer();
-    while (this.running) await this.running;
-    await this.runBatches();
+    await this.request('catchUp');
+    if (this.stopped) await this.closeThread();
   }
 
   /** Lets a running batch finish and indexes what is remembered, so a clean restart reads no blobs. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.cancelTimer();
-    while (this.running) await this.running;
-    if (this.texts.size > 0 && this.store.fulltext.deferred) await this.runBatches();
+    await this.closeThread();
   }
 
-  private cancelTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+  private async closeThread(): Promise<void> {
+    const thread = this.thread;
+    if (!thread) return;
+    const exited = new Promise((resolve) => thread.once('exit', resolve));
+    await this.request('stop');
+    this.thread = null;
+    thread.ref();
+    await exited;
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped || this.running) return;
-    if (this.timer && delayMs > 0) return;
-    this.cancelTimer();
+  private request(type: 'catchUp' | 'stop'): Promise<void> {
+    return new Promise((resolve) => {
+      const ticket = this.nextTicket++;
+      this.waiting.set(ticket, resolve);
+      this.post({ type, ticket });
+      // Someone waits for the answer: until it comes the thread keeps the process alive.
+      this.thread?.ref();
+    });
+  }
+
+  private post(message: ToIndexThread): void {
+    this.ensureThread().postMessage(message);
+  }
+
+  private ensureThread(): Worker {
+    if (this.thread) return this.thread;
+    const { fulltext } = this.store;
+    if (!fulltext.deferred) throw new Error('the substring index of this store is written by its deliveries');
+    const thread = typescriptThread(new URL('./search-index-thread.ts', import.meta.url), fulltext.files);
     // Never what keeps a process alive: what is left is indexed at the next start.
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.runBatches();
-    }, delayMs).unref();
+    thread.unref();
+    thread.on('message', (message: FromIndexThread) => {
+      if (message.type === 'log') this.log(message.line);
+      else this.settle(message.ticket);
+    });
+    const gone = (reason: string | null): void => {
+      if (this.thread !== thread) return;
+      this.thread = null;
+      if (reason) this.log(`search index: indexing thread stopped (${reason}); the next delivery starts another`);
+      // Nobody waits forever on a thread that is gone.
+      for (const ticket of [...this.waiting.keys()]) this.settle(ticket);
+    };
+    thread.on('error', (err) => gone(err.message));
+    thread.on('exit', (code) => gone(code === 0 ? null : `exit code ${code}`));
+    this.thread = thread;
+    for (const { id, hash, text } of this.pending.splice(0)) thread.postMessage({ type: 'text', id, hash, text } satisfies ToIndexThread);
+    this.pendingChars = 0;
+    return thread;
   }
 
-  private runBatches(): Promise<void> {
-    const run = (async () => {
-      try {
-        while ((await this.indexBatch()) === BATCH) await yieldToEventLoop();
-      } catch (err) {
-        // Tried again with the next delivery, or at the next start; search reads those messages meanwhile.
-        this.log(`search index: indexing failed: ${err instanceof Error ? err.message : String(err)}`);
-        this.texts.clear();
-        this.rememberedChars = 0;
-      } finally {
-        this.running = null;
-      }
-      // Deliveries that committed while this ran (or a failed batch) get the next one.
-      if (this.texts.size > 0) this.schedule(DELAY_MS);
-    })();
-    this.running = run;
-    return run;
+  private settle(ticket: number): void {
+    const resolve = this.waiting.get(ticket);
+    this.waiting.delete(ticket);
+    if (this.waiting.size === 0) this.thread?.unref();
+    resolve?.();
   }
-
-  /** One transaction: the next messages above the watermark, and the watermark moved past them. Returns how many. */
-  private async indexBatch(): Promise<number> {
-    const { db, blobs, fulltext } = this.store;
-    const through = await readIndexedThrough(db);
-    const rows = await db.selectFrom('messages').select(['id', 'blob_hash']).where('id', '>', through).orderBy('id').limit(BATCH).execute();
-    const last = rows.length > 0 ? Number(rows[rows.length - 1].id) : through;
-    // Texts are built before the transaction, so reading blobs never holds the write lock.
-    const docs: { id: number; text: SearchText | null }[] = [];
-    for (const row of rows) {
-      const id = Number(row.id);
-      const known = this.texts.get(id);
-      docs.push({ id, text: known && known.hash === row.blob_hash ? known.text : await this.textFromBlob(id, row.blob_hash) });
-    }
-    if (rows.length > 0) {
-      await db.transaction().execute(async (trx) => {
-        // Another indexer (another process on the same file) got there first: leave it to that one.
-        if ((await readIndexedThrough(trx)) !== through) return;
-        // Messages expunged since they were read must not come back into the index.
-        const present = new Set((await trx.selectFrom('messages').select('id').where('id', 'in', docs.map((d) => d.id)).execute()).map((r) => Number(r.id)));
-        for (const doc of docs) if (doc.text && present.has(doc.id)) await fulltext.add(trx, doc.id, doc.text);
-        await trx.updateTable('settings').set({ value: String(last) }).where('key', '=', INDEXED_THROUGH_KEY).execute();
-      });
-    }
-    // Also forgets texts of deliveries that rolled back: their ids are at or below the watermark now.
-    for (const id of this.texts.keys()) if (id <= last) this.forget(id);
-    return rows.length;
-  }
-
-  private forget(messageId: number): void {
-    const known = this.texts.get(messageId);
-    if (!known) return;
-    this.rememberedChars -= known.length;
-    this.texts.delete(messageId);
-  }
-
-  private async textFromBlob(id: number, hash: string): Promise<SearchText | null> {
-    try {
-      const parsed = parseMessage(await this.store.blobs.read(hash));
-      return messageSearchText(parsed.headers, parsed.searchText);
-    } catch (err) {
-      // A message whose bytes cannot be read cannot be searched by its text either; it is not
-      // worth stopping the index for.
-      this.log(`search index: message ${id} left out: ${err instanceof Error ? err.message : String(err)}`);
-      return null;
-    }
-  }
-}
-
-async function readIndexedThrough(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', INDEXED_THROUGH_KEY).executeTakeFirst();
-  if (!row) throw new Error(`setting ${INDEXED_THROUGH_KEY} is missing (migration 014)`);
-  return Number(row.value);
 }

@@ -3,7 +3,6 @@ import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Store } from '../store/database.ts';
 import { foldSearchText as fold, type SearchScope, type SearchText } from '../store/fulltext.ts';
 import { UNINDEXED_THROUGH_KEY } from '../store/migrations/003-substring-search.ts';
-import { INDEXED_THROUGH_KEY } from '../store/migrations/014-deferred-search-index.ts';
 import type { Database } from '../store/schema.ts';
 import { FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_FLAGGED, FLAG_SEEN } from './flags.ts';
 import { decodeHeaderValue, parseAddressList, parseMessage, type Address, type AddressGroup, type Envelope, type HeaderField } from './mime/index.ts';
@@ -54,8 +53,16 @@ const isAddressScope = (name: string): name is AddressScope => (ADDRESS_SCOPES a
 
 /** An address list written out the way Dovecot matches it: `Name <a@b.c>`, groups as `name: members;`. */
 function addressListText(list: (Address | AddressGroup)[]): string {
-  const one = (a: Address): string => (a.name ? `${a.name} <${a.address}>` : a.address);
-  return list.map((item) => ('group' in item ? `${item.group}:${item.members.length > 0 ? ' ' : ''}${item.members.map(one).join(', ')};` : one(item))).join(', ');
+  return list.map((item) => ('group' in item ? `${item.group}:${item.members.length > 0 ? ' ' : ''}${item.members.map(addressText).join(', ')};` : addressText(item))).join(', ');
+}
+
+function addressText(a: Address): string {
+  return a.name ? `${a.name} <${a.address}>` : a.address;
+}
+
+// A module function, not a closure in messageSearchText: tsx names every closure it creates.
+function joinPieces(pieces: string[]): string {
+  return truncate(pieces.join('\n'), SEARCH_TEXT_LIMIT);
 }
 
 /**
@@ -82,14 +89,13 @@ export function messageSearchText(fields: readonly HeaderField[], bodyText: stri
       if (parsed !== asWritten) addresses[key].push(parsed);
     }
   }
-  const join = (pieces: string[]): string => truncate(pieces.join('\n'), SEARCH_TEXT_LIMIT);
   return {
     subject: truncate(subject ?? '', SEARCH_TEXT_LIMIT),
-    from: join(addresses.from),
-    to: join(addresses.to),
-    cc: join(addresses.cc),
-    bcc: join(addresses.bcc),
-    headers: join(lines),
+    from: joinPieces(addresses.from),
+    to: joinPieces(addresses.to),
+    cc: joinPieces(addresses.cc),
+    bcc: joinPieces(addresses.bcc),
+    headers: joinPieces(lines),
     body: truncate(fold(bodyText), SEARCH_TEXT_LIMIT),
   };
 }
@@ -219,7 +225,7 @@ function indexed(ctx: SearchContext, needle: string, scopes: SearchScope[], veri
     let set = ctx.indexSets.get(key);
     if (!set) {
       set = sql<{ id: number }>`select m.id from messages m where m.id in (${ids}) and m.account_id = ${ctx.accountId}`
-        .execute(ctx.store.db)
+        .execute(ctx.store.fulltext.reader)
         .then((rows) => new Set(rows.rows.map((r) => Number(r.id))));
       ctx.indexSets.set(key, set);
     }
@@ -422,13 +428,12 @@ export interface IndexGaps {
  * one search, as if it had arrived a moment later.
  */
 export async function indexGaps(store: Store): Promise<IndexGaps> {
-  const { rows } = await sql<{ before: string | null; after: string | null; newest: number | null }>`select
+  const { rows } = await sql<{ before: string | null; newest: number | null }>`select
       (select value from settings where key = ${UNINDEXED_THROUGH_KEY}) as before,
-      (select value from settings where key = ${INDEXED_THROUGH_KEY}) as after,
       (select max(id) from messages) as newest`.execute(store.db);
   const before = Number(rows[0]?.before ?? 0);
   if (!store.fulltext.deferred) return { before, after: Infinity };
-  const after = Number(rows[0]?.after ?? 0);
+  const after = await store.fulltext.indexedThrough();
   return { before, after: after >= Number(rows[0]?.newest ?? 0) ? Infinity : after };
 }
 
@@ -454,7 +459,8 @@ export function unindexedCondition(gaps: IndexGaps, column: string): RawBuilder<
 export async function searchMailbox(store: Store, accountId: number, mailboxId: number, key: SearchKey, now = Date.now()): Promise<number[]> {
   const ctx: SearchContext = { store, accountId, now, gaps: await indexGaps(store), indexSets: new Map() };
   const compiled = compile(ctx, key);
-  const db: Kysely<Database> = store.db;
+  // The index's subqueries run where the index is visible.
+  const db: Kysely<Database> = store.fulltext.reader;
   const where = compiled.condition ?? sql<SqlBool>`1 = 1`;
   if (compiled.exact) {
     const join = compiled.joinsMessages ? sql`join messages m on m.id = e.message_id` : sql``;

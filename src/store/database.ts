@@ -6,9 +6,10 @@ import pg from 'pg';
 
 import { DatabaseBlobStore, EmbeddedBlobStore, type BlobStore } from './blob-store.ts';
 import type { DialectName } from './dialect.ts';
-import { createFullTextIndex, type FullTextIndex } from './fulltext.ts';
+import { createFullTextIndex, type FullTextIndex, type SearchIndexFiles } from './fulltext.ts';
 import { WalSync } from './durability.ts';
 import { migrate } from './migrate.ts';
+import { openSearchIndexFile, SEARCH_INDEX_FILE } from './search-index-file.ts';
 import { withStatementCache } from './sqlite-statement-cache.ts';
 import type { Database } from './schema.ts';
 
@@ -33,16 +34,34 @@ export interface StoreOptions {
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
+function sqliteConnection(path: string, options: SQLite.Options = {}): SQLite.Database {
+  const sqlite = new SQLite(path, options);
+  sqlite.pragma('busy_timeout = 10000');
+  sqlite.pragma('cache_size = -65536');
+  return sqlite;
+}
+
 function openSqlite(dataDir: string): Kysely<Database> {
   mkdirSync(dataDir, { recursive: true });
-  const sqlite = new SQLite(join(dataDir, 'petrel.sqlite'));
+  const sqlite = sqliteConnection(join(dataDir, 'petrel.sqlite'));
   // WAL lets readers run beside the writer. synchronous=NORMAL keeps fsync out of COMMIT, which
   // better-sqlite3 runs on the event loop; WalSync makes commits durable from the thread pool.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 10000');
-  sqlite.pragma('cache_size = -65536');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+/**
+ * The connection search queries run on (see FullTextIndex.reader): petrel.sqlite with the index
+ * file attached, both read-only. Read-only matters beyond safety: BEGIN IMMEDIATE takes the write
+ * lock of every attached file that is writable, so on the main connection the index file's writer
+ * would hold up every delivery.
+ */
+function openSearchReader(files: SearchIndexFiles): Kysely<Database> {
+  openSearchIndexFile(files.searchIndex).close();
+  const sqlite = sqliteConnection(files.database, { readonly: true });
+  sqlite.prepare('attach database ? as search').run(files.searchIndex);
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 
@@ -71,17 +90,31 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await db.destroy();
     throw err;
   }
-  const blobs = dialect === 'sqlite' ? new EmbeddedBlobStore(db, join(options.dataDir, 'blobs')) : new DatabaseBlobStore(db);
+  const blobsDir = join(options.dataDir, 'blobs');
+  const blobs = dialect === 'sqlite' ? new EmbeddedBlobStore(db, blobsDir) : new DatabaseBlobStore(db);
+  let fulltext: FullTextIndex;
+  try {
+    if (dialect === 'sqlite') {
+      const files = { database: join(options.dataDir, 'petrel.sqlite'), searchIndex: join(options.dataDir, SEARCH_INDEX_FILE), blobs: blobsDir };
+      fulltext = createFullTextIndex({ dialect, reader: openSearchReader(files), files });
+    } else {
+      fulltext = createFullTextIndex({ dialect, db });
+    }
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
   // PostgreSQL's COMMIT returns only once the transaction is durable.
   const walSync = dialect === 'sqlite' ? new WalSync(join(options.dataDir, 'petrel.sqlite-wal')) : null;
   return {
     db,
     dialect,
     blobs,
-    fulltext: createFullTextIndex(dialect),
+    fulltext,
     durable: () => (walSync ? walSync.durable() : Promise.resolve()),
     async close() {
       await walSync?.close();
+      if (fulltext.reader !== db) await fulltext.reader.destroy();
       await db.destroy();
     },
   };

@@ -1,6 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 
-import type { DialectName } from './dialect.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -50,43 +49,49 @@ export function foldSearchText(text: string): string {
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
-/**
- * Substring search over SearchText: FTS5's trigram tokenizer on SQLite, pg_trgm on PostgreSQL.
- * Needles must be folded with `foldSearchText` first; a match is then exact, not a candidate.
- */
-export interface FullTextIndex {
+/** Keys of search.sqlite's `search_state` (src/store/search-index-file.ts). Highest message id indexed: messages above it are read by search instead (see `indexGaps`). */
+export const INDEXED_THROUGH = 'indexed_through';
+/** Highest `search_removals.seq` (in petrel.sqlite) applied to the index. */
+export const REMOVED_THROUGH = 'removed_through';
+
+/** Where the embedded store keeps what the index is built from and the index itself. */
+export interface SearchIndexFiles {
+  database: string;
+  searchIndex: string;
+  blobs: string;
+}
+
+interface SubstringIndex {
   /**
-   * True when messages are indexed after their delivery commits, in batches (SQLite: FTS5 writes
-   * a segment per transaction and flushes it at every statement savepoint, so indexing inside the
-   * delivery doubled its cost); false when the delivery transaction indexes its message itself
-   * (PostgreSQL: ids commit out of order there, so a watermark could skip a message).
+   * The connection to run queries on that embed `containing`: on SQLite a read-only one to
+   * petrel.sqlite that also sees the index file (attached as `search`), PostgreSQL's own pool.
    */
-  readonly deferred: boolean;
-  add(trx: Kysely<Database>, messageId: number, text: SearchText): Promise<void>;
+  readonly reader: Kysely<Database>;
+  /** Takes expunged messages out of the index, in the transaction that expunges them. */
   remove(trx: Kysely<Database>, messageIds: number[]): Promise<void>;
   /**
    * A subquery selecting the ids of every message (any account) with the folded needle in one of
-   * the scopes, for `message_id in (...)`; null when the index cannot answer this needle (on
-   * SQLite, one shorter than a trigram), so the caller must read the messages instead.
+   * the scopes, for `message_id in (...)` in a query run on `reader`; null when the index cannot
+   * answer this needle (on SQLite, one shorter than a trigram), so the caller must read the messages instead.
    */
   containing(needle: string, scopes: readonly SearchScope[]): RawBuilder<{ id: number }> | null;
   /** Ids of the account's messages containing the needle (folded here) in the scope, or anywhere; [] when the index cannot answer. */
-  search(db: Kysely<Database>, accountId: number, needle: string, scope?: SearchScope): Promise<number[]>;
+  search(accountId: number, needle: string, scope?: SearchScope): Promise<number[]>;
 }
 
-abstract class SubstringIndexBase implements FullTextIndex {
-  abstract readonly deferred: boolean;
-  abstract add(trx: Kysely<Database>, messageId: number, text: SearchText): Promise<void>;
-  abstract remove(trx: Kysely<Database>, messageIds: number[]): Promise<void>;
-  abstract containing(needle: string, scopes: readonly SearchScope[]): RawBuilder<{ id: number }> | null;
-
-  async search(db: Kysely<Database>, accountId: number, needle: string, scope?: SearchScope): Promise<number[]> {
-    const ids = this.containing(foldSearchText(needle), scope ? [scope] : ['headers', 'body']);
-    if (!ids) return [];
-    const rows = await sql<{ id: number }>`select m.id from messages m where m.id in (${ids}) and m.account_id = ${accountId} order by m.id`.execute(db);
-    return rows.rows.map((r) => Number(r.id));
-  }
-}
+/**
+ * Substring search over SearchText: FTS5's trigram tokenizer on SQLite, pg_trgm on PostgreSQL.
+ * Needles must be folded with `foldSearchText` first; a match is then exact, not a candidate.
+ *
+ * PostgreSQL indexes inside the delivery transaction (`add`): its ids commit out of id order,
+ * so a watermark could skip a message. SQLite indexes after the commit, in batches, on a thread
+ * of its own writing a file of its own (src/mail/search-indexer.ts): FTS5 writes a segment per
+ * transaction, so indexing inside the delivery doubled its cost, and holding petrel.sqlite's write
+ * lock while it does would stall every delivery.
+ */
+export type FullTextIndex =
+  | (SubstringIndex & { readonly deferred: false; add(trx: Kysely<Database>, messageId: number, text: SearchText): Promise<void> })
+  | (SubstringIndex & { readonly deferred: true; readonly files: SearchIndexFiles; indexedThrough(): Promise<number> });
 
 /** Code points, not UTF-16 units: what the trigram tokenizer counts. */
 const codePoints = (text: string): number => {
@@ -95,16 +100,31 @@ const codePoints = (text: string): number => {
   return n;
 };
 
-class SqliteSubstringIndex extends SubstringIndexBase {
+async function accountMessages(db: Kysely<Database>, ids: RawBuilder<{ id: number }> | null, accountId: number): Promise<number[]> {
+  if (!ids) return [];
+  const rows = await sql<{ id: number }>`select m.id from messages m where m.id in (${ids}) and m.account_id = ${accountId} order by m.id`.execute(db);
+  return rows.rows.map((r) => Number(r.id));
+}
+
+class SqliteSubstringIndex implements SubstringIndex {
   readonly deferred = true;
 
-  async add(trx: Kysely<Database>, messageId: number, text: SearchText): Promise<void> {
-    await sql`insert into message_search (rowid, subject, from_addrs, to_addrs, cc_addrs, bcc_addrs, headers, body)
-      values (${messageId}, ${text.subject}, ${text.from}, ${text.to}, ${text.cc}, ${text.bcc}, ${text.headers}, ${text.body})`.execute(trx);
-  }
+  constructor(
+    readonly reader: Kysely<Database>,
+    readonly files: SearchIndexFiles,
+  ) {}
 
   async remove(trx: Kysely<Database>, messageIds: number[]): Promise<void> {
-    for (const id of messageIds) await sql`delete from message_search where rowid = ${id}`.execute(trx);
+    if (messageIds.length === 0) return;
+    for (const id of messageIds) await sql`insert into search_removals (message_id) values (${id})`.execute(trx);
+    // What the indexing thread has applied is no longer needed.
+    const applied = await sql<{ value: number }>`select value from search.search_state where key = ${REMOVED_THROUGH}`.execute(this.reader);
+    await sql`delete from search_removals where seq <= ${Number(applied.rows[0]?.value ?? 0)}`.execute(trx);
+  }
+
+  async indexedThrough(): Promise<number> {
+    const rows = await sql<{ value: number }>`select value from search.search_state where key = ${INDEXED_THROUGH}`.execute(this.reader);
+    return Number(rows.rows[0]?.value ?? 0);
   }
 
   containing(needle: string, scopes: readonly SearchScope[]): RawBuilder<{ id: number }> | null {
@@ -113,12 +133,18 @@ class SqliteSubstringIndex extends SubstringIndexBase {
     // One FTS5 string is one phrase: consecutive trigrams, i.e. the needle as a substring.
     const phrase = `"${needle.replace(/"/g, '""')}"`;
     const match = scopes.length === SCOPES.length ? phrase : `{${scopes.map((s) => COLUMNS[s]).join(' ')}} : ${phrase}`;
-    return sql<{ id: number }>`select rowid as id from message_search where message_search match ${match}`;
+    return sql<{ id: number }>`select rowid as id from search.message_search where message_search match ${match}`;
+  }
+
+  search(accountId: number, needle: string, scope?: SearchScope): Promise<number[]> {
+    return accountMessages(this.reader, this.containing(foldSearchText(needle), scope ? [scope] : ['headers', 'body']), accountId);
   }
 }
 
-class PostgresSubstringIndex extends SubstringIndexBase {
+class PostgresSubstringIndex implements SubstringIndex {
   readonly deferred = false;
+
+  constructor(readonly reader: Kysely<Database>) {}
 
   async add(trx: Kysely<Database>, messageId: number, text: SearchText): Promise<void> {
     await sql`insert into message_search_text (message_id, subject, from_addrs, to_addrs, cc_addrs, bcc_addrs, headers, body)
@@ -137,8 +163,13 @@ class PostgresSubstringIndex extends SubstringIndexBase {
     const tests = scopes.map((s) => sql`${sql.ref(COLUMNS[s])} like ${pattern} escape '\\'`);
     return sql<{ id: number }>`select message_id as id from message_search_text where ${sql.join(tests, sql` or `)}`;
   }
+
+  search(accountId: number, needle: string, scope?: SearchScope): Promise<number[]> {
+    return accountMessages(this.reader, this.containing(foldSearchText(needle), scope ? [scope] : ['headers', 'body']), accountId);
+  }
 }
 
-export function createFullTextIndex(dialect: DialectName): FullTextIndex {
-  return dialect === 'sqlite' ? new SqliteSubstringIndex() : new PostgresSubstringIndex();
+/** SQLite's index needs its read connection and files; PostgreSQL's lives in the database itself. */
+export function createFullTextIndex(options: { dialect: 'sqlite'; reader: Kysely<Database>; files: SearchIndexFiles } | { dialect: 'postgres'; db: Kysely<Database> }): FullTextIndex {
+  return options.dialect === 'sqlite' ? new SqliteSubstringIndex(options.reader, options.files) : new PostgresSubstringIndex(options.db);
 }

@@ -20,6 +20,7 @@ import * as m016 from './migrations/016-jmap-submission.ts';
 import * as m017 from './migrations/017-qr-logins.ts';
 import * as m018 from './migrations/018-signature-templates.ts';
 import * as m019 from './migrations/019-traffic-stats.ts';
+import * as m020 from './migrations/020-search-index-file.ts';
 
 interface Migration {
   version: number;
@@ -48,6 +49,7 @@ const MIGRATIONS: Migration[] = [
   { version: 17, name: 'qr-logins', up: m017.up },
   { version: 18, name: 'signature-templates', up: m018.up },
   { version: 19, name: 'traffic-stats', up: m019.up },
+  { version: 20, name: 'search-index-file', up: m020.up },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -138,10 +138,10 @@ forEachDialect('store and mail core', (fixture) => {
     const { messageId } = await mail.append(alice, 'INBOX', message('Quarterly invoice', '', 'Please find the reconciliation spreadsheet attached.\r\n'));
     // The index is written after the delivery commits on SQLite (search-indexer.ts).
     await SearchIndexer.of(store).catchUp();
-    assert.deepEqual(await store.fulltext.search(store.db, alice, 'reconciliation'), [messageId]);
-    assert.deepEqual(await store.fulltext.search(store.db, alice, 'reconcil'), [messageId]);
-    assert.ok((await store.fulltext.search(store.db, alice, 'quarterly', 'subject')).includes(messageId));
-    assert.deepEqual(await store.fulltext.search(store.db, bob, 'reconciliation'), []);
+    assert.deepEqual(await store.fulltext.search(alice, 'reconciliation'), [messageId]);
+    assert.deepEqual(await store.fulltext.search(alice, 'reconcil'), [messageId]);
+    assert.ok((await store.fulltext.search(alice, 'quarterly', 'subject')).includes(messageId));
+    assert.deepEqual(await store.fulltext.search(bob, 'reconciliation'), []);
   });
 
   test('replies join the thread of the message they reference', async () => {

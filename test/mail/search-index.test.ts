@@ -11,7 +11,6 @@ import { MailStore } from '../../src/mail/mail-store.ts';
 import type { SearchKey } from '../../src/mail/search-criteria.ts';
 import { SearchIndexer } from '../../src/mail/search-indexer.ts';
 import type { Store } from '../../src/store/database.ts';
-import { INDEXED_THROUGH_KEY } from '../../src/store/migrations/014-deferred-search-index.ts';
 import { forEachDialect } from '../helpers/dialects.ts';
 
 function raw(headers: string[], body: string): Buffer {
@@ -48,7 +47,7 @@ forEachDialect('deferred substring index', (fixture) => {
   let account: number;
   let boxId: number;
 
-  const watermark = async (): Promise<number> => Number((await store.db.selectFrom('settings').select('value').where('key', '=', INDEXED_THROUGH_KEY).executeTakeFirst())?.value);
+  const watermark = async (): Promise<number> => (store.fulltext.deferred ? store.fulltext.indexedThrough() : Infinity);
 
   before(async () => {
     store = await fixture().open();
@@ -70,11 +69,11 @@ forEachDialect('deferred substring index', (fixture) => {
     const uids: Record<string, number> = {};
     for (const [name, bytes] of MESSAGES) uids[name] = (await mail.append(account, 'Box', bytes)).uid;
     const names = (found: number[]) => found.map((u) => Object.keys(uids).find((n) => uids[n] === u));
-    if (store.fulltext.deferred) assert.deepEqual(await store.fulltext.search(store.db, account, 'spreadsheet'), [], 'not indexed yet');
+    if (store.fulltext.deferred) assert.deepEqual(await store.fulltext.search(account, 'spreadsheet'), [], 'not indexed yet');
 
     const unindexed = await Promise.all(QUERIES.map(async (q) => names(await mail.search(account, boxId, q))));
     await SearchIndexer.of(store).catchUp();
-    assert.equal((await store.fulltext.search(store.db, account, 'spreadsheet')).length, 2, 'indexed now');
+    assert.equal((await store.fulltext.search(account, 'spreadsheet')).length, 2, 'indexed now');
     const indexed = await Promise.all(QUERIES.map(async (q) => names(await mail.search(account, boxId, q))));
 
     assert.deepEqual(indexed, unindexed);
@@ -86,7 +85,7 @@ forEachDialect('deferred substring index', (fixture) => {
     const gone = await mail.append(account, 'Box', raw(['From: dan@index.test', 'Subject: short-lived'], 'ephemeralword\r\n'));
     await mail.expunge(account, boxId, [gone.uid]);
     await SearchIndexer.of(store).catchUp();
-    assert.deepEqual(await store.fulltext.search(store.db, account, 'ephemeralword'), []);
+    assert.deepEqual(await store.fulltext.search(account, 'ephemeralword'), []);
     assert.deepEqual(await mail.search(account, boxId, body('ephemeralword')), []);
   });
 
@@ -101,7 +100,7 @@ forEachDialect('deferred substring index', (fixture) => {
     assert.deepEqual(await mail.search(account, boxId, body('phoenixword')), [late.uid], 'found before indexing, by reading it');
     SearchIndexer.of(store).start(() => {});
     await SearchIndexer.of(store).catchUp();
-    assert.deepEqual(await store.fulltext.search(store.db, account, 'phoenixword'), [late.messageId]);
+    assert.deepEqual(await store.fulltext.search(account, 'phoenixword'), [late.messageId]);
     assert.deepEqual(await mail.search(account, boxId, body('phoenixword')), [late.uid]);
   });
 
@@ -110,8 +109,8 @@ forEachDialect('deferred substring index', (fixture) => {
     const ids: number[] = [];
     for (let i = 0; i < 450; i++) ids.push((await mail.append(account, 'Many', raw([`From: n${i}@index.test`, `Subject: bulk ${i}`], `bulkword number${i}x\r\n`))).messageId);
     await SearchIndexer.of(store).catchUp();
-    assert.equal((await store.fulltext.search(store.db, account, 'bulkword')).length, 450);
-    assert.deepEqual(await store.fulltext.search(store.db, account, 'number449x'), [ids[449]]);
+    assert.equal((await store.fulltext.search(account, 'bulkword')).length, 450);
+    assert.deepEqual(await store.fulltext.search(account, 'number449x'), [ids[449]]);
     assert.equal((await mail.search(account, box, body('bulkword'))).length, 450);
     if (store.fulltext.deferred) assert.equal(await watermark(), Math.max(...ids));
   });

@@ -149,9 +149,9 @@ forEachDialect('substring search', (fixture) => {
     const extra = await mail.append(account, 'Box', raw(['From: a@b.test', 'Subject: ephemeral'], 'vanishingword\r\n'));
     // The index is written after the delivery commits on SQLite (search-indexer.ts).
     await SearchIndexer.of(store).catchUp();
-    assert.deepEqual(await store.fulltext.search(store.db, account, 'nishingwo'), [extra.messageId]);
+    assert.deepEqual(await store.fulltext.search(account, 'nishingwo'), [extra.messageId]);
     await mail.expunge(account, boxId, [extra.uid]);
-    assert.deepEqual(await store.fulltext.search(store.db, account, 'nishingwo'), []);
+    assert.deepEqual(await store.fulltext.search(account, 'nishingwo'), []);
     assert.deepEqual(await search(body('nishingwo')), []);
   });
 
@@ -166,7 +166,7 @@ forEachDialect('substring search', (fixture) => {
     uid.late = (await mail.append(account, 'Box', raw(['From: late@other.test', 'To: groupname:;', 'X-Extra: later'], 'asdfghjkl again\r\n'))).uid;
     await SearchIndexer.of(store).catchUp();
 
-    assert.deepEqual(await store.fulltext.search(store.db, account, 'sdfghjk'), [(await mail.fetchEntries(account, boxId, [uid.late]))[0].messageId]);
+    assert.deepEqual(await store.fulltext.search(account, 'sdfghjk'), [(await mail.fetchEntries(account, boxId, [uid.late]))[0].messageId]);
     assert.deepEqual(await search(body('sdfghjk')), ['keys', 'subj', 'late']);
     assert.deepEqual(await search(text('wertyuio')), ['subj', 'xhdr', 'group']);
     assert.deepEqual(await search(header('to', 'groupname')), ['group', 'late']);
