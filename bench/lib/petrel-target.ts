@@ -134,6 +134,18 @@ export class PetrelTarget implements Target {
     return total;
   }
 
+  /**
+   * Whether the substring index holds every stored message and no expunged one yet, through the
+   * CLI like `countStored`. On SQLite a thread of the server indexes after each 250.
+   */
+  async searchIndexCaughtUp(): Promise<boolean> {
+    const status = JSON.parse(await this.cli(['search-index', 'status', '--json'])) as { notIndexed?: unknown; removalsQueued?: unknown };
+    if (typeof status.notIndexed !== 'number' || typeof status.removalsQueued !== 'number') {
+      throw new Error('petrel search-index status --json printed no notIndexed / removalsQueued');
+    }
+    return status.notIndexed === 0 && status.removalsQueued === 0;
+  }
+
   async stop(keep: boolean): Promise<void> {
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {

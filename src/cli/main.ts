@@ -9,6 +9,7 @@ import { domainCommand, dnsCommand } from './commands/domain.ts';
 import { groupCommand } from './commands/group.ts';
 import { mailCommand } from './commands/mail.ts';
 import { queueCommand } from './commands/queue.ts';
+import { searchIndexCommand } from './commands/search-index.ts';
 import { serveCommand } from './commands/serve.ts';
 import { tenantCommand } from './commands/tenant.ts';
 import { sharedCommand } from './commands/shared.ts';
@@ -39,6 +40,7 @@ const program = new Command('petrel')
   .addCommand(tokenCommand())
   .addCommand(unitCommand())
   .addCommand(quotaCommand())
+  .addCommand(searchIndexCommand())
   .addCommand(galCommand())
   .addCommand(signatureCommand())
   .addCommand(policyCommand())
