@@ -9,6 +9,7 @@ import { EmbeddedBlobStore } from '../store/blob-store.ts';
 import { INDEXED_THROUGH, REMOVED_THROUGH, type SearchIndexFiles, type SearchText } from '../store/fulltext.ts';
 import type { Database } from '../store/schema.ts';
 import { openSearchIndexFile } from '../store/search-index-file.ts';
+import { withStatementCache } from '../store/sqlite-statement-cache.ts';
 import { lowerThreadPriority } from '../store/typescript-thread.ts';
 import { parseMessage } from './mime/index.ts';
 import { messageSearchText } from './search.ts';
@@ -51,7 +52,7 @@ class IndexWriter {
     this.index = openSearchIndexFile(files.searchIndex);
     const mail = new SQLite(files.database, { readonly: true });
     mail.pragma('busy_timeout = 10000');
-    this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: mail }) });
+    this.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(mail) }) });
     this.blobs = new EmbeddedBlobStore(this.db, files.blobs);
     this.statements = {
       insert: this.index.prepare(`insert into message_search (rowid, subject, from_addrs, to_addrs, cc_addrs, bcc_addrs, headers, body) values (?, ?, ?, ?, ?, ?, ?, ?)`),
