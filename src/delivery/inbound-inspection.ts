@@ -1,9 +1,8 @@
-import { authenticate as checkAuthentication } from 'mailauth';
-
 import type { ParsedMessage } from '../mail/mime/index.ts';
 import { prepareMessage } from '../mail/prepared-message.ts';
 import type { SearchText } from '../store/fulltext.ts';
 import type { MailResolver } from './dns-resolver.ts';
+import { authenticateMessage } from './mail-authentication.ts';
 import { removeForgedAuthResults } from './trace-headers.ts';
 
 /**
@@ -36,36 +35,16 @@ export function returnPathField(mailFrom: string): string {
   return `Return-Path: <${mailFrom}>\r\n`;
 }
 
-/**
- * What mailauth needs to read of a message. It hashes the body only for a DKIM-Signature or the
- * newest ARC set (RFC 6376 §3.7, RFC 8617 §4.1.2); without either in the header block every result
- * comes from the header fields, so it is handed the header block alone and spared streaming the
- * body through its parser byte by byte. Its parser ends the header block at the first empty line,
- * LF or CRLF (a bare LF counts as a line break there), which is what is looked for here. The test
- * for either field is a plain substring one, so a doubtful message is always checked whole.
- */
-function authenticationInput(raw: Buffer): Buffer {
-  const lf = raw.indexOf('\n\n');
-  const crlf = raw.indexOf('\n\r\n');
-  if (lf === -1 && crlf === -1) return raw;
-  const end = lf === -1 ? crlf + 3 : crlf === -1 ? lf + 2 : Math.min(lf + 2, crlf + 3);
-  const header = raw.toString('latin1', 0, end).toLowerCase();
-  return header.includes('dkim-signature') || header.includes('arc-') ? raw : raw.subarray(0, end);
-}
-
 export async function inspectInbound(request: InspectionRequest, resolver: MailResolver): Promise<Inspection> {
   let raw = Buffer.from(request.raw.buffer, request.raw.byteOffset, request.raw.byteLength);
   let prefix = request.traceHeaders;
   if (request.check) {
     raw = removeForgedAuthResults(raw, request.hostname);
-    const result = await checkAuthentication(authenticationInput(raw), {
-      ip: request.check.ip,
-      helo: request.check.helo,
-      sender: request.mailFrom,
-      mta: request.hostname,
-      resolver: resolver.mailauthResolver,
-      disableBimi: true,
-    });
+    const result = await authenticateMessage(
+      raw,
+      { ip: request.check.ip, helo: request.check.helo, sender: request.mailFrom, mta: request.hostname },
+      resolver.mailauthResolver,
+    );
     // RFC 7489 §6.6.2: honour p=reject (mailauth reports the policy that applies, pct included).
     if (result.dmarc && result.dmarc.status.result === 'fail' && result.dmarc.policy === 'reject') {
       return { refusedByDmarc: result.dmarc.domain };

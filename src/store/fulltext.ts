@@ -41,13 +41,30 @@ const COLUMNS: Record<SearchScope, string> = {
  * as one space. NUL goes with white space: PostgreSQL text cannot hold it.
  */
 export function foldSearchText(text: string): string {
-  // ASCII is its own NFKD and has no marks: most mail skips both passes. A lone space is already
-  // one space, so the last pattern skips it (the lookahead) instead of replacing it with itself.
-  const unmarked = NON_ASCII.test(text) ? text.normalize('NFKD').replace(/\p{M}+/gu, '') : text;
-  return unmarked.toLowerCase().replace(/(?! [^\s\u0000])[\s\u0000]+/g, ' ');
+  // ASCII is its own NFKD and has no marks: most mail skips both passes.
+  const nonAscii = NON_ASCII.test(text);
+  const folded = (nonAscii ? text.normalize('NFKD').replace(/\p{M}+/gu, '') : text).toLowerCase();
+  // Text already collapsed (a message's body text is) has nothing to replace: for ASCII that is
+  // told by single-character searches, far cheaper than running the pattern over it.
+  if (!nonAscii && !hasAsciiFoldSpace(folded)) return folded;
+  // A lone space is already one space, so the pattern leaves it alone: most runs are lone spaces.
+  return folded.replace(/[\s\u0000]{2,}|[^\S ]|\u0000/g, ' ');
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Whether ASCII text holds white space (or NUL) other than lone spaces. */
+function hasAsciiFoldSpace(text: string): boolean {
+  return (
+    text.includes('\n') ||
+    text.includes('\r') ||
+    text.includes('\t') ||
+    text.includes('\0') ||
+    text.includes('\v') ||
+    text.includes('\f') ||
+    text.includes('  ')
+  );
+}
 
 /** Keys of search.sqlite's `search_state` (src/store/search-index-file.ts). Highest message id indexed: messages above it are read by search instead (see `indexGaps`). */
 export const INDEXED_THROUGH = 'indexed_through';

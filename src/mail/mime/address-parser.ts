@@ -22,10 +22,9 @@ class MailboxBuilder {
 
   build(decode: boolean): Address | null {
     if (this.isEmpty()) return null;
-    const name = (text: string): string => (decode ? decodeHeaderValue(text) : text.trim());
     if (this.angle !== null) {
       const phrase = joinWords(this.words.map((w) => w.text));
-      const address: Address = { name: name(phrase || this.comments.join(' ')), address: this.angle };
+      const address: Address = { name: displayName(phrase || this.comments.join(' '), decode), address: this.angle };
       if (this.route) address.route = this.route;
       return address;
     }
@@ -35,11 +34,22 @@ class MailboxBuilder {
     const at = findLastIndex(segments, (s) => !s.quoted && s.text.includes('@'));
     if (at >= 0) {
       const rest = segments.filter((_, i) => i !== at).map((s) => s.text);
-      return { name: name(joinWords([...rest, ...this.comments])), address: segments[at].text };
+      return { name: displayName(joinWords([...rest, ...this.comments]), decode), address: segments[at].text };
     }
-    if (segments.length === 1) return { name: name(this.comments.join(' ')), address: segments[0].text };
-    return { name: name(joinWords(segments.map((s) => s.text))), address: '' };
+    if (segments.length === 1) return { name: displayName(this.comments.join(' '), decode), address: segments[0].text };
+    return { name: displayName(joinWords(segments.map((s) => s.text)), decode), address: '' };
   }
+}
+
+// Module functions rather than closures here and in parseAddressList: tsx (keepNames) names every
+// closure it creates with a defineProperty call, a measurable cost on every parsed address list.
+function displayName(text: string, decode: boolean): string {
+  return decode ? decodeHeaderValue(text) : text.trim();
+}
+
+function finishMailbox(mailbox: MailboxBuilder, decode: boolean, group: AddressGroup | null, result: (Address | AddressGroup)[]): void {
+  const address = mailbox.build(decode);
+  if (address) (group ? group.members : result).push(address);
 }
 
 // Words are joined by single spaces, except before the comma of an unquoted "Doe, John".
@@ -75,11 +85,6 @@ export function parseAddressList(value: string, decode = true): (Address | Addre
   const result: (Address | AddressGroup)[] = [];
   let group: AddressGroup | null = null;
   let current = new MailboxBuilder();
-  const finishMailbox = (): void => {
-    const address = current.build(decode);
-    if (address) (group ? group.members : result).push(address);
-    current = new MailboxBuilder();
-  };
   let i = 0;
   while (i < s.length) {
     const c = s[i];
@@ -108,7 +113,8 @@ export function parseAddressList(value: string, decode = true): (Address | Addre
         i++;
         continue;
       }
-      finishMailbox();
+      finishMailbox(current, decode, group, result);
+      current = new MailboxBuilder();
       i++;
     } else if (c === ':' && group === null && current.angle === null) {
       // RFC 5322 §3.4: display-name ":" [group-list] ";"
@@ -117,7 +123,8 @@ export function parseAddressList(value: string, decode = true): (Address | Addre
       current = new MailboxBuilder();
       i++;
     } else if (c === ';') {
-      finishMailbox();
+      finishMailbox(current, decode, group, result);
+      current = new MailboxBuilder();
       if (group) result.push(group);
       group = null;
       i++;
@@ -130,7 +137,7 @@ export function parseAddressList(value: string, decode = true): (Address | Addre
       i = j;
     }
   }
-  finishMailbox();
+  finishMailbox(current, decode, group, result);
   if (group) result.push(group);
   return result;
 }
