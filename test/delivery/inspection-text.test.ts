@@ -42,3 +42,30 @@ test('the body text of a parsed message is its white space collapsed as defined'
     assert.equal(parsed.searchText, definedCollapse(sample), JSON.stringify(sample));
   }
 });
+
+// The fast paths skip patterns for some inputs; every short string over the characters that
+// matter must still come out as the definitions say.
+const ALPHABET = ['a', 'B', ' ', '\t', '\n', '\r', '\v', '\f', '\u0000', '\u001c', '\u0085', '\u00a0', '\u200b', '\u2003', '\u3000', '\ufeff', 'é', '\u00a8'];
+
+function* strings(length: number): Generator<string> {
+  if (length === 0) {
+    yield '';
+    return;
+  }
+  for (const rest of strings(length - 1)) for (const c of ALPHABET) yield rest + c;
+}
+
+test('foldSearchText agrees with its definition on every string of up to three characters', () => {
+  for (let length = 0; length <= 3; length++) {
+    for (const text of strings(length)) assert.equal(foldSearchText(text), definedFold(text), JSON.stringify(text));
+  }
+});
+
+test('the body text collapse agrees with its definition on every string of up to three characters', () => {
+  for (let length = 0; length <= 3; length++) {
+    for (const text of strings(length)) {
+      const raw = Buffer.from(`Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nx${text}y`, 'utf8');
+      assert.equal(parseMessage(raw).searchText, definedCollapse(`x${text}y`), JSON.stringify(text));
+    }
+  }
+});
