@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 
-import { referenceBlob, type BlobStore } from '../store/blob-store.ts';
-import type { FullTextIndex } from '../store/fulltext.ts';
+import { referenceBlob } from '../store/blob-store.ts';
+import type { Store } from '../store/database.ts';
 import { FixedShapeQuery } from '../store/fixed-shape-query.ts';
 import type { Database, MailboxEntriesTable, MessagesTable } from '../store/schema.ts';
 import { MailError } from './errors.ts';
@@ -40,11 +40,7 @@ export interface DeliveredEntry {
   modseq: number;
 }
 
-export interface DeliveryContext {
-  db: Kysely<Database>;
-  blobs: BlobStore;
-  fulltext: FullTextIndex;
-}
+export type DeliveryContext = Pick<Store, 'db' | 'blobs' | 'fulltext' | 'onClose'>;
 
 function addressText(list: { name: string; address: string }[]): string {
   return list.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)).join(', ');

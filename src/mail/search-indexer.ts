@@ -1,18 +1,12 @@
 import type { Worker } from 'node:worker_threads';
-import type { Kysely } from 'kysely';
 
-import type { BlobStore } from '../store/blob-store.ts';
-import type { FullTextIndex, SearchText } from '../store/fulltext.ts';
-import type { Database } from '../store/schema.ts';
+import type { Store } from '../store/database.ts';
+import type { SearchText } from '../store/fulltext.ts';
 import { typescriptThread } from '../store/typescript-thread.ts';
 import type { FromIndexThread, ToIndexThread } from './search-index-thread.ts';
 
 /** What the indexer needs of a store; the Store itself, which also keys the one indexer per store. */
-export interface IndexedStore {
-  db: Kysely<Database>;
-  blobs: BlobStore;
-  fulltext: FullTextIndex;
-}
+export type IndexedStore = Pick<Store, 'db' | 'blobs' | 'fulltext' | 'onClose'>;
 
 /** Characters of text a stopped indexer keeps for its next thread (about 32 MiB); past this the blobs are read instead. */
 const MAX_PENDING_CHARS = 16 << 20;
@@ -38,7 +32,10 @@ export class SearchIndexer {
   private pendingChars = 0;
   private log: (line: string) => void = (line) => process.stderr.write(`${line}\n`);
 
-  private constructor(private readonly store: IndexedStore) {}
+  private constructor(private readonly store: IndexedStore) {
+    // A store that closes takes its indexing thread with it, having indexed what it remembers.
+    store.onClose(() => this.stop());
+  }
 
   static of(store: IndexedStore): SearchIndexer {
     let indexer = indexers.get(store);

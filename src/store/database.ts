@@ -20,6 +20,8 @@ export interface Store {
   fulltext: FullTextIndex;
   /** Resolves once what was committed before the call is on disk; only then may a client be told so. */
   durable(): Promise<void>;
+  /** Runs `hook` at close(), before the connections go: background work on the store's files stops first. */
+  onClose(hook: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -106,13 +108,16 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   }
   // PostgreSQL's COMMIT returns only once the transaction is durable.
   const walSync = dialect === 'sqlite' ? new WalSync(join(options.dataDir, 'petrel.sqlite-wal')) : null;
+  const closeHooks: (() => Promise<void>)[] = [];
   return {
     db,
     dialect,
     blobs,
     fulltext,
     durable: () => (walSync ? walSync.durable() : Promise.resolve()),
+    onClose: (hook) => closeHooks.push(hook),
     async close() {
+      for (const hook of closeHooks.splice(0)) await hook();
       await walSync?.close();
       if (fulltext.reader !== db) await fulltext.reader.destroy();
       await db.destroy();

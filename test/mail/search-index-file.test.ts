@@ -107,6 +107,13 @@ test('an expunge reaches the index file through the removal queue', async () => 
   }
 });
 
+test('closing the store first indexes what its thread holds, then ends the thread', async () => {
+  const stored = await mail.append(account, 'Box', message('fifth', 'gooseberryword'));
+  await store.close();
+  assert.deepEqual(indexRows('oseberry'), [stored.messageId], 'indexed by the close, no catch-up asked');
+  await open();
+});
+
 test('without the index file, a restart builds it again from the stored messages', async () => {
   await SearchIndexer.of(store).stop();
   await store.close();
