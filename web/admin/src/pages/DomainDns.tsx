@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 
 import type { AdminApi, Page } from '../api.ts';
 import { seg } from '../api.ts';
+import { DataTable } from '../components/data-table.tsx';
 import { FormError, Notice, useAction } from '../components/forms.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { href } from '../navigation.ts';
@@ -102,46 +103,33 @@ function DkimKeys({ api, domain }: { api: AdminApi; domain: string }) {
       {notice && <Notice>{notice}</Notice>}
       {keys.error && <p role="alert" class="error">{keys.error}</p>}
       <FormError error={action.error} />
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">DKIM keys of {domain}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Selector</th>
-              <th scope="col">State</th>
-              <th scope="col">Created</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.data?.items.map((k) => (
-              <tr key={k.selector}>
-                <th scope="row">
-                  <code>{k.selector}</code> <span class="muted">{k.algorithm}</span>
-                </th>
-                <td>
-                  {STATE_TEXT[k.state]}
-                  {k.state === 'pending' && k.activateAt && <span class="muted"> — signs from {when(k.activateAt)}</span>}
-                  {k.retireAt && <span class="muted"> — removed {when(k.retireAt)}</span>}
-                </td>
-                <td>{when(k.createdAt)}</td>
-                <td class="row-actions">
-                  {k.state === 'pending' && (
-                    <button type="button" class="ghost" disabled={action.busy} aria-label={`Activate ${k.selector}`} onClick={() => void act(`${k.selector} signs from now on.`, () => api.send('POST', `${base}/${seg(k.selector)}/activate`))}>
-                      Activate
-                    </button>
-                  )}
-                  {k.state !== 'pending' && (
-                    <button type="button" class="ghost danger" disabled={action.busy} aria-label={`Retire ${k.selector}`} onClick={() => void act(`${k.selector} retired.`, () => api.send('POST', `${base}/${seg(k.selector)}/retire`))}>
-                      Retire
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption={<>DKIM keys of {domain}</>} columns={['Selector', 'State', 'Created', 'Actions']}>
+        {keys.data?.items.map((k) => (
+          <tr key={k.selector}>
+            <th scope="row">
+              <code>{k.selector}</code> <span class="muted">{k.algorithm}</span>
+            </th>
+            <td>
+              {STATE_TEXT[k.state]}
+              {k.state === 'pending' && k.activateAt && <span class="muted"> — signs from {when(k.activateAt)}</span>}
+              {k.retireAt && <span class="muted"> — removed {when(k.retireAt)}</span>}
+            </td>
+            <td>{when(k.createdAt)}</td>
+            <td class="row-actions">
+              {k.state === 'pending' && (
+                <button type="button" class="ghost" disabled={action.busy} aria-label={`Activate ${k.selector}`} onClick={() => void act(`${k.selector} signs from now on.`, () => api.send('POST', `${base}/${seg(k.selector)}/activate`))}>
+                  Activate
+                </button>
+              )}
+              {k.state !== 'pending' && (
+                <button type="button" class="ghost danger" disabled={action.busy} aria-label={`Retire ${k.selector}`} onClick={() => void act(`${k.selector} retired.`, () => api.send('POST', `${base}/${seg(k.selector)}/retire`))}>
+                  Retire
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 
 import type { AdminApi, Page, Whoami } from '../api.ts';
 import { seg } from '../api.ts';
+import { DataTable } from '../components/data-table.tsx';
 import { apiError, Field, FormError, Notice, useAction } from '../components/forms.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { href } from '../navigation.ts';
@@ -66,40 +67,26 @@ export function DomainsPage({ api, who }: { api: AdminApi; who: Whoami }) {
       {notice && <Notice>{notice}</Notice>}
       {list.error && <p role="alert" class="error">{list.error}</p>}
       <FormError error={remove.error} />
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Mail domains</caption>
-          <thead>
-            <tr>
-              <th scope="col">Domain</th>
-              {superAdmin && <th scope="col">Tenant</th>}
-              <th scope="col">Addresses</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((d) => (
-              <tr key={d.id}>
-                <th scope="row">
-                  {d.name}
-                  {d.aliasOf && <span class="muted"> (alias of {d.aliasOf})</span>}
-                </th>
-                {superAdmin && <td>{d.tenant}</td>}
-                <td>{d.addresses}</td>
-                <td class="row-actions">
-                  <a class="button ghost" href={href('domains', d.name, 'dns')} aria-label={`DNS and DKIM of ${d.name}`}>
-                    DNS and DKIM
-                  </a>
-                  <button type="button" class="ghost danger" aria-label={`Remove ${d.name}`} disabled={remove.busy} onClick={() => void removeDomain(d)}>
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {list.data?.items.length === 0 && <p class="muted">No domains yet.</p>}
-      </div>
+      <DataTable caption="Mail domains" columns={['Domain', ...(superAdmin ? ['Tenant'] : []), 'Addresses', 'Actions']} empty={list.data?.items.length === 0 && <p class="muted">No domains yet.</p>}>
+        {list.data?.items.map((d) => (
+          <tr key={d.id}>
+            <th scope="row">
+              {d.name}
+              {d.aliasOf && <span class="muted"> (alias of {d.aliasOf})</span>}
+            </th>
+            {superAdmin && <td>{d.tenant}</td>}
+            <td>{d.addresses}</td>
+            <td class="row-actions">
+              <a class="button ghost" href={href('domains', d.name, 'dns')} aria-label={`DNS and DKIM of ${d.name}`}>
+                DNS and DKIM
+              </a>
+              <button type="button" class="ghost danger" aria-label={`Remove ${d.name}`} disabled={remove.busy} onClick={() => void removeDomain(d)}>
+                Remove
+              </button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <form class="panel form-grid" aria-labelledby="new-domain-title" onSubmit={submit}>
         <h2 id="new-domain-title">Add a domain</h2>
         <Field idPrefix="new-domain" label="Domain name" name="name" also={['domain']} required placeholder="example.com" value={form.name} onValue={(v) => setForm({ ...form, name: v })} error={err} />

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 
 import type { AdminApi, Page } from '../api.ts';
 import { seg } from '../api.ts';
+import { DataTable } from '../components/data-table.tsx';
 import { apiError, Field, FormError, Notice, useAction } from '../components/forms.tsx';
 import { flattenUnits, loadUnits } from '../components/units.ts';
 import { useLoad } from '../components/useLoad.ts';
@@ -138,53 +139,38 @@ export function GroupsPage({ api }: { api: AdminApi }) {
       {notice && <Notice>{notice}</Notice>}
       {list.error && <p role="alert" class="error">{list.error}</p>}
       <FormError error={remove.error} />
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Groups</caption>
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">Name</th>
-              <th scope="col">Members</th>
-              <th scope="col">Who may send</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((g) => (
-              <tr key={g.id}>
-                <th scope="row">
-                  <button type="button" class="link" onClick={() => setSelected(g.address)}>
-                    {g.address}
-                  </button>
-                </th>
-                <td>{g.displayName}</td>
-                <td>{g.members.length}</td>
-                <td>{POLICY_TEXT[g.sendPolicy] ?? g.sendPolicy}</td>
-                <td class="row-actions">
-                  <button
-                    type="button"
-                    class="ghost danger"
-                    aria-label={`Remove group ${g.address}`}
-                    disabled={remove.busy}
-                    onClick={async () => {
-                      if (!confirm(`Remove the group ${g.address}?`)) return;
-                      if (await remove.run(() => api.send('DELETE', `/groups/${seg(g.address)}`))) {
-                        setNotice(`Group ${g.address} removed.`);
-                        if (selected === g.address) setSelected(null);
-                        list.reload();
-                      }
-                    }}
-                  >
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {list.data?.items.length === 0 && <p class="muted">No groups yet.</p>}
-      </div>
+      <DataTable caption="Groups" columns={['Address', 'Name', 'Members', 'Who may send', 'Actions']} empty={list.data?.items.length === 0 && <p class="muted">No groups yet.</p>}>
+        {list.data?.items.map((g) => (
+          <tr key={g.id}>
+            <th scope="row">
+              <button type="button" class="link" onClick={() => setSelected(g.address)}>
+                {g.address}
+              </button>
+            </th>
+            <td>{g.displayName}</td>
+            <td>{g.members.length}</td>
+            <td>{POLICY_TEXT[g.sendPolicy] ?? g.sendPolicy}</td>
+            <td class="row-actions">
+              <button
+                type="button"
+                class="ghost danger"
+                aria-label={`Remove group ${g.address}`}
+                disabled={remove.busy}
+                onClick={async () => {
+                  if (!confirm(`Remove the group ${g.address}?`)) return;
+                  if (await remove.run(() => api.send('DELETE', `/groups/${seg(g.address)}`))) {
+                    setNotice(`Group ${g.address} removed.`);
+                    if (selected === g.address) setSelected(null);
+                    list.reload();
+                  }
+                }}
+              >
+                Remove
+              </button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {current && <GroupMembers key={current.address} api={api} group={current} onChanged={(text) => (setNotice(text), list.reload())} />}
       <form
         class="panel form-grid"

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 
 import type { AdminApi, Page } from '../api.ts';
 import { seg } from '../api.ts';
+import { DataTable } from '../components/data-table.tsx';
 import { apiError, Field, formatBytes, FormError, Notice, useAction } from '../components/forms.tsx';
 import { useLoad } from '../components/useLoad.ts';
 
@@ -46,40 +47,25 @@ function SharedMembers({ api, shared, onChanged }: { api: AdminApi; shared: Shar
   return (
     <section class="panel detail" aria-labelledby="shared-detail-title">
       <h2 id="shared-detail-title">Members of {shared.address}</h2>
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Members and their rights</caption>
-          <thead>
-            <tr>
-              <th scope="col">Member</th>
-              <th scope="col">Folders</th>
-              <th scope="col">Send as</th>
-              <th scope="col">Send on behalf</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shared.members.map((m) => (
-              <tr key={m.address}>
-                <th scope="row">{m.address}</th>
-                <td>{rightsLabel(m.rights)}</td>
-                <td>
-                  <input type="checkbox" aria-label={`${m.address} may send as ${shared.address}`} checked={m.sendAs} disabled={change.busy} onChange={(e) => void toggle(m, 'send-as', e.currentTarget.checked)} />
-                </td>
-                <td>
-                  <input type="checkbox" aria-label={`${m.address} may send on behalf of ${shared.address}`} checked={m.sendOnBehalf} disabled={change.busy} onChange={(e) => void toggle(m, 'send-on-behalf', e.currentTarget.checked)} />
-                </td>
-                <td class="row-actions">
-                  <button type="button" class="ghost danger" aria-label={`Remove member ${m.address}`} disabled={change.busy} onClick={() => void run(() => api.send('DELETE', `${base}/members/${seg(m.address)}`), `${m.address} removed.`)}>
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {shared.members.length === 0 && <p class="muted">No members yet.</p>}
-      </div>
+      <DataTable caption="Members and their rights" columns={['Member', 'Folders', 'Send as', 'Send on behalf', 'Actions']} empty={shared.members.length === 0 && <p class="muted">No members yet.</p>}>
+        {shared.members.map((m) => (
+          <tr key={m.address}>
+            <th scope="row">{m.address}</th>
+            <td>{rightsLabel(m.rights)}</td>
+            <td>
+              <input type="checkbox" aria-label={`${m.address} may send as ${shared.address}`} checked={m.sendAs} disabled={change.busy} onChange={(e) => void toggle(m, 'send-as', e.currentTarget.checked)} />
+            </td>
+            <td>
+              <input type="checkbox" aria-label={`${m.address} may send on behalf of ${shared.address}`} checked={m.sendOnBehalf} disabled={change.busy} onChange={(e) => void toggle(m, 'send-on-behalf', e.currentTarget.checked)} />
+            </td>
+            <td class="row-actions">
+              <button type="button" class="ghost danger" aria-label={`Remove member ${m.address}`} disabled={change.busy} onClick={() => void run(() => api.send('DELETE', `${base}/members/${seg(m.address)}`), `${m.address} removed.`)}>
+                Remove
+              </button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <form
         class="form-grid"
         aria-label="Add member"
@@ -136,52 +122,37 @@ export function SharedPage({ api }: { api: AdminApi }) {
       {notice && <Notice>{notice}</Notice>}
       {list.error && <p role="alert" class="error">{list.error}</p>}
       <FormError error={remove.error} />
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Shared mailboxes</caption>
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">Name</th>
-              <th scope="col">Members</th>
-              <th scope="col">Storage</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((s) => (
-              <tr key={s.id}>
-                <th scope="row">
-                  <button type="button" class="link" onClick={() => setSelected(s.address)}>
-                    {s.address}
-                  </button>
-                </th>
-                <td>{s.displayName}</td>
-                <td>{s.members.length}</td>
-                <td>{formatBytes(s.usedBytes)}</td>
-                <td class="row-actions">
-                  <button
-                    type="button"
-                    class="ghost danger"
-                    aria-label={`Remove shared mailbox ${s.address}`}
-                    disabled={remove.busy}
-                    onClick={async () => {
-                      if (!confirm(`Remove ${s.address} with all its mail?`)) return;
-                      if (await remove.run(() => api.send('DELETE', `/shared/${seg(s.address)}`))) {
-                        setNotice(`${s.address} removed.`);
-                        list.reload();
-                      }
-                    }}
-                  >
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {list.data?.items.length === 0 && <p class="muted">No shared mailboxes yet.</p>}
-      </div>
+      <DataTable caption="Shared mailboxes" columns={['Address', 'Name', 'Members', 'Storage', 'Actions']} empty={list.data?.items.length === 0 && <p class="muted">No shared mailboxes yet.</p>}>
+        {list.data?.items.map((s) => (
+          <tr key={s.id}>
+            <th scope="row">
+              <button type="button" class="link" onClick={() => setSelected(s.address)}>
+                {s.address}
+              </button>
+            </th>
+            <td>{s.displayName}</td>
+            <td>{s.members.length}</td>
+            <td>{formatBytes(s.usedBytes)}</td>
+            <td class="row-actions">
+              <button
+                type="button"
+                class="ghost danger"
+                aria-label={`Remove shared mailbox ${s.address}`}
+                disabled={remove.busy}
+                onClick={async () => {
+                  if (!confirm(`Remove ${s.address} with all its mail?`)) return;
+                  if (await remove.run(() => api.send('DELETE', `/shared/${seg(s.address)}`))) {
+                    setNotice(`${s.address} removed.`);
+                    list.reload();
+                  }
+                }}
+              >
+                Remove
+              </button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {current && <SharedMembers key={current.address} api={api} shared={current} onChanged={(text) => (setNotice(text), list.reload())} />}
       <form
         class="panel form-grid"

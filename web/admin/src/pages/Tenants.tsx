@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 
 import type { AdminApi, Page } from '../api.ts';
+import { DataTable } from '../components/data-table.tsx';
 import { apiError, Field, formatBytes, FormError, megabytes, Notice, useAction } from '../components/forms.tsx';
 import { useLoad } from '../components/useLoad.ts';
 
@@ -96,47 +97,33 @@ export function TenantsPage({ api }: { api: AdminApi }) {
       {notice && <Notice>{notice}</Notice>}
       {list.error && <p role="alert" class="error">{list.error}</p>}
       <FormError error={remove.error} />
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Tenants with their usage and limits</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Users</th>
-              <th scope="col">Domains</th>
-              <th scope="col">Storage</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((t) => (
-              <tr key={t.id}>
-                <th scope="row">
-                  {t.displayName || t.name}
-                  {t.displayName && t.displayName !== t.name && <span class="muted"> ({t.name})</span>}
-                </th>
-                <td>
-                  {t.usage.users} / {limitText(t.limits.maxUsers)}
-                </td>
-                <td>
-                  {t.usage.domains} / {limitText(t.limits.maxDomains)}
-                </td>
-                <td>
-                  {formatBytes(t.usage.storageBytes)} / {limitText(t.limits.maxStorage, formatBytes)}
-                </td>
-                <td class="row-actions">
-                  <button type="button" class="ghost" aria-label={`Edit limits of ${t.name}`} onClick={() => setEditing(t.id)}>
-                    Edit limits
-                  </button>
-                  <button type="button" class="ghost danger" aria-label={`Remove ${t.name}`} disabled={remove.busy} onClick={() => void removeTenant(t)}>
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Tenants with their usage and limits" columns={['Name', 'Users', 'Domains', 'Storage', 'Actions']}>
+        {list.data?.items.map((t) => (
+          <tr key={t.id}>
+            <th scope="row">
+              {t.displayName || t.name}
+              {t.displayName && t.displayName !== t.name && <span class="muted"> ({t.name})</span>}
+            </th>
+            <td>
+              {t.usage.users} / {limitText(t.limits.maxUsers)}
+            </td>
+            <td>
+              {t.usage.domains} / {limitText(t.limits.maxDomains)}
+            </td>
+            <td>
+              {formatBytes(t.usage.storageBytes)} / {limitText(t.limits.maxStorage, formatBytes)}
+            </td>
+            <td class="row-actions">
+              <button type="button" class="ghost" aria-label={`Edit limits of ${t.name}`} onClick={() => setEditing(t.id)}>
+                Edit limits
+              </button>
+              <button type="button" class="ghost danger" aria-label={`Remove ${t.name}`} disabled={remove.busy} onClick={() => void removeTenant(t)}>
+                Remove
+              </button>
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       {editing !== null && list.data?.items.find((t) => t.id === editing) && (
         <EditTenant
           api={api}

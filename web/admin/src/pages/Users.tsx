@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 
 import type { AdminApi, Page } from '../api.ts';
 import { seg } from '../api.ts';
+import { DataTable } from '../components/data-table.tsx';
 import { apiError, Field, formatBytes, FormError, megabytes, Notice, useAction } from '../components/forms.tsx';
 import { flattenUnits, loadUnits } from '../components/units.ts';
 import { useLoad } from '../components/useLoad.ts';
@@ -245,38 +246,24 @@ export function UsersPage({ api }: { api: AdminApi }) {
         </button>
       </form>
       {list.error && <p role="alert" class="error">{list.error}</p>}
-      <div class="table-wrap">
-        <table>
-          <caption class="visually-hidden">Users{search ? ` matching ${search}` : ''}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">Name</th>
-              <th scope="col">Storage</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((u) => (
-              <tr key={u.id} aria-selected={selected === u.address ? 'true' : undefined}>
-                <th scope="row">
-                  <button type="button" class="link" onClick={() => setSelected(u.address)}>
-                    {u.address}
-                  </button>
-                  {u.aliases.length > 0 && <span class="muted"> +{u.aliases.length} alias{u.aliases.length === 1 ? '' : 'es'}</span>}
-                </th>
-                <td>{u.displayName}</td>
-                <td>
-                  {formatBytes(u.usedBytes)}
-                  {u.quotaBytes ? ` / ${formatBytes(u.quotaBytes)}` : ''}
-                </td>
-                <td>{u.disabled ? 'Disabled' : 'Active'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {list.data?.items.length === 0 && <p class="muted">No users{search ? ` match “${search}”` : ''}.</p>}
-      </div>
+      <DataTable caption={<>Users{search ? ` matching ${search}` : ''}</>} columns={['Address', 'Name', 'Storage', 'Status']} empty={list.data?.items.length === 0 && <p class="muted">No users{search ? ` match “${search}”` : ''}.</p>}>
+        {list.data?.items.map((u) => (
+          <tr key={u.id} aria-selected={selected === u.address ? 'true' : undefined}>
+            <th scope="row">
+              <button type="button" class="link" onClick={() => setSelected(u.address)}>
+                {u.address}
+              </button>
+              {u.aliases.length > 0 && <span class="muted"> +{u.aliases.length} alias{u.aliases.length === 1 ? '' : 'es'}</span>}
+            </th>
+            <td>{u.displayName}</td>
+            <td>
+              {formatBytes(u.usedBytes)}
+              {u.quotaBytes ? ` / ${formatBytes(u.quotaBytes)}` : ''}
+            </td>
+            <td>{u.disabled ? 'Disabled' : 'Active'}</td>
+          </tr>
+        ))}
+      </DataTable>
       <nav class="pager" aria-label="Pages of users">
         <button type="button" class="ghost" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
           Previous page
